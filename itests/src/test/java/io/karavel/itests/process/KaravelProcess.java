@@ -1,0 +1,205 @@
+package io.karavel.itests.process;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One Karavel distribution started as a real operating-system process, the way a user runs it:
+ * {@code bin/karavel run} in a private copy of the built assembly, with its own free ports.
+ *
+ * <p>Tests stop only what they started: {@link #kill()} and {@link #stop()} signal this
+ * process tree by pid, never by name.
+ */
+final class KaravelProcess implements AutoCloseable {
+    private static final Duration READY_TIMEOUT = Duration.ofSeconds(180);
+
+    private final Path home;
+    private final String profile;
+    private final int apiPort;
+    private final int sshPort;
+    private final int rmiRegistryPort;
+    private final int rmiServerPort;
+    private final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private Process process;
+
+    private KaravelProcess(Path home, String profile) {
+        this.home = home;
+        this.profile = profile;
+        this.apiPort = freePort();
+        this.sshPort = freePort();
+        this.rmiRegistryPort = freePort();
+        this.rmiServerPort = freePort();
+    }
+
+    /** Copies the built assembly into a fresh directory under {@code target/}. */
+    static KaravelProcess fromFreshCopy(String name, String profile) {
+        String assembly = System.getProperty("karavel.assembly.dir");
+        if (assembly == null) {
+            throw new IllegalStateException("system property karavel.assembly.dir is not set");
+        }
+        Path home = Paths.get("target", "karavel-homes", name + "-" + System.nanoTime()).toAbsolutePath();
+        copyTree(Paths.get(assembly), home);
+        return new KaravelProcess(home, profile);
+    }
+
+    Path home() {
+        return home;
+    }
+
+    int apiPort() {
+        return apiPort;
+    }
+
+    String apiUrl() {
+        return "http://127.0.0.1:" + apiPort;
+    }
+
+    Path kubeconfig() {
+        return home.resolve("etc/kubeconfig");
+    }
+
+    /** Starts {@code bin/karavel run} in the background and waits until {@code /readyz} is ok. */
+    KaravelProcess start() {
+        if (process != null && process.isAlive()) {
+            throw new IllegalStateException("already running");
+        }
+        ProcessBuilder builder = new ProcessBuilder(
+                home.resolve("bin/karavel").toString(), "run", "--profile", profile)
+                .directory(home.toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(home.resolve("console.log").toFile()));
+        Map<String, String> env = builder.environment();
+        env.put("KARAVEL_API_PORT", Integer.toString(apiPort));
+        env.put("ORG_APACHE_KARAF_SHELL_SSHPORT", Integer.toString(sshPort));
+        env.put("ORG_APACHE_KARAF_MANAGEMENT_RMIREGISTRYPORT", Integer.toString(rmiRegistryPort));
+        env.put("ORG_APACHE_KARAF_MANAGEMENT_RMISERVERPORT", Integer.toString(rmiServerPort));
+        env.put("ORG_APACHE_KARAF_MANAGEMENT_SERVICEURL",
+                "service:jmx:rmi://127.0.0.1:" + rmiServerPort + "/jndi/rmi://127.0.0.1:"
+                        + rmiRegistryPort + "/karaf-root");
+        try {
+            process = builder.start();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        awaitReady();
+        return this;
+    }
+
+    private void awaitReady() {
+        long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("Karavel exited with " + process.exitValue()
+                        + " before it was ready; see " + home.resolve("console.log"));
+            }
+            if (isReady()) {
+                return;
+            }
+            Poll.pause();
+        }
+        throw new IllegalStateException("Karavel not ready after " + READY_TIMEOUT
+                + "; see " + home.resolve("console.log") + " and " + home.resolve("data/log/karaf.log"));
+    }
+
+    boolean isReady() {
+        try {
+            HttpResponse<String> response = http.send(
+                    HttpRequest.newBuilder(URI.create(apiUrl() + "/readyz"))
+                            .timeout(Duration.ofSeconds(2)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            return response.statusCode() == 200 && Files.exists(kubeconfig());
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    /** {@code kill -9} of the launcher and every process below it (the JVM), by pid. */
+    void kill() {
+        if (process == null) {
+            return;
+        }
+        List<ProcessHandle> tree = processTree();
+        tree.forEach(ProcessHandle::destroyForcibly);
+        tree.forEach(p -> p.onExit().join());
+        process = null;
+    }
+
+    /** Graceful stop (SIGTERM to the tree), then {@code kill -9} whatever is left after 60 s. */
+    void stop() {
+        if (process == null) {
+            return;
+        }
+        List<ProcessHandle> tree = processTree();
+        tree.forEach(ProcessHandle::destroy);
+        for (ProcessHandle p : tree) {
+            try {
+                p.onExit().get(60, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (Exception e) {
+                p.destroyForcibly();
+            }
+        }
+        process = null;
+    }
+
+    private List<ProcessHandle> processTree() {
+        List<ProcessHandle> tree = new ArrayList<>();
+        process.toHandle().descendants().forEach(tree::add);
+        tree.add(process.toHandle());
+        return tree;
+    }
+
+    @Override
+    public void close() {
+        stop();
+    }
+
+    private static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void copyTree(Path from, Path to) {
+        try {
+            Files.walkFileTree(from, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
+                    Files.createDirectories(to.resolve(from.relativize(dir).toString()));
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                    Files.copy(file, to.resolve(from.relativize(file).toString()),
+                            StandardCopyOption.COPY_ATTRIBUTES, LinkOption.NOFOLLOW_LINKS);
+                    return FileVisitResult.CONTINUE;
+                }
+            });
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
