@@ -1,0 +1,142 @@
+package io.karavel.apiserver.impl;
+
+import io.karavel.api.store.KeyExistsException;
+import io.karavel.api.store.Store;
+import io.karavel.api.store.StoreKeys;
+import io.karavel.apiserver.api.ApiServerStatus;
+import io.karavel.apiserver.impl.admission.AdmissionChain;
+import io.karavel.apiserver.impl.auth.Authenticator;
+import io.karavel.apiserver.impl.auth.Authorizer;
+import io.karavel.apiserver.impl.http.ApiHandler;
+import io.karavel.apiserver.impl.registry.BuiltinResources;
+import io.karavel.apiserver.impl.registry.ResourceRegistry;
+import io.karavel.apiserver.impl.rest.Json;
+import io.karavel.apiserver.impl.rest.ResourceService;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One API server: the Jetty listener, the registry of served kinds and the REST service over a
+ * store. Plain Java (no OSGi) so tests start it directly; {@link ApiServerComponent} runs it
+ * inside Karaf.
+ */
+public final class ApiServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ApiServer.class);
+
+    /** Namespaces every cluster has from its first start. */
+    public static final List<String> SYSTEM_NAMESPACES = List.of("default", "kube-system", "kube-public", "kube-node-lease");
+
+    private final Store store;
+    private final ApiServerSettings settings;
+    private final ResourceRegistry registry = new ResourceRegistry();
+    private final AdmissionChain admission = AdmissionChain.empty();
+    private final ResourceService service;
+    private Server server;
+    private ScheduledExecutorService scheduler;
+    private volatile boolean ready;
+    private volatile Instant startedAt;
+    private volatile String url;
+
+    public ApiServer(Store store, ApiServerSettings settings) {
+        this.store = store;
+        this.settings = settings;
+        BuiltinResources.registerAll(registry);
+        this.service = new ResourceService(store, admission, Clock.systemUTC());
+    }
+
+    public ResourceRegistry registry() {
+        return registry;
+    }
+
+    /** Opens the listener, creates the system namespaces, writes the kubeconfig; then ready. */
+    public synchronized void start() throws Exception {
+        QueuedThreadPool threads = new QueuedThreadPool(200, 4);
+        threads.setName("karavel-api");
+        threads.setDaemon(true);
+        server = new Server(threads);
+        ServerConnector connector = new ServerConnector(server, 1, 1);
+        connector.setHost(settings.host());
+        connector.setPort(settings.port());
+        connector.setIdleTimeout(60_000);
+        server.addConnector(connector);
+        scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "karavel-api-watch-timeouts");
+            t.setDaemon(true);
+            return t;
+        });
+        server.setHandler(new ApiHandler(
+                registry, service, Authenticator.ADMIN_FOR_ALL, Authorizer.ALLOW_ALL, threads, scheduler, () -> ready));
+        server.start();
+        startedAt = Instant.now();
+        String host = settings.host() == null || settings.host().isEmpty() || settings.host().equals("0.0.0.0")
+                ? "127.0.0.1" : settings.host();
+        if (host.contains(":") && !host.startsWith("[")) {
+            host = "[" + host + "]";
+        }
+        url = "http://" + host + ":" + connector.getLocalPort();
+        ensureSystemNamespaces();
+        if (settings.kubeconfigPath() != null) {
+            Kubeconfig.write(settings.kubeconfigPath(), url);
+        }
+        ready = true;
+        LOG.info("Karavel API server listening on {}", url);
+    }
+
+    /** Creates the system namespaces that do not exist yet (idempotent across restarts). */
+    private void ensureSystemNamespaces() {
+        for (String name : SYSTEM_NAMESPACES) {
+            String key = StoreKeys.key("", "namespaces", null, name);
+            if (store.get(key).isPresent()) {
+                continue;
+            }
+            ObjectNode ns = Json.object();
+            ns.put("apiVersion", "v1");
+            ns.put("kind", "Namespace");
+            ObjectNode meta = ns.putObject("metadata");
+            meta.put("name", name);
+            meta.put("uid", UUID.randomUUID().toString());
+            meta.put("creationTimestamp", DateTimeFormatter.ISO_INSTANT.format(Instant.now().truncatedTo(ChronoUnit.SECONDS)));
+            meta.putObject("labels").put("kubernetes.io/metadata.name", name);
+            ns.putObject("spec").putArray("finalizers").add("kubernetes");
+            ns.putObject("status").put("phase", "Active");
+            try {
+                store.create(key, Json.bytes(ns));
+            } catch (KeyExistsException e) {
+                // another master created it first
+            }
+        }
+    }
+
+    public String url() {
+        return url;
+    }
+
+    public ApiServerStatus status() {
+        return new ApiServerStatus(url, ready, store.currentRevision(), startedAt);
+    }
+
+    @Override
+    public synchronized void close() throws Exception {
+        ready = false;
+        if (server != null) {
+            server.stop();
+            server = null;
+        }
+        if (scheduler != null) {
+            scheduler.shutdownNow();
+            scheduler = null;
+        }
+    }
+}

@@ -1,0 +1,74 @@
+package io.karavel.apiserver.impl;
+
+import io.karavel.api.store.Store;
+import io.karavel.apiserver.api.ApiServerRuntime;
+import io.karavel.apiserver.api.ApiServerStatus;
+import java.nio.file.Path;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+
+/**
+ * Runs the {@link ApiServer} inside Karaf: started when a {@link Store} is bound and the
+ * configuration {@code io.karavel.apiserver} is read, stopped on deactivation. A better-ranked
+ * store (or a {@code store.target} change) restarts it on that store (GREEDY).
+ */
+@Component(name = "io.karavel.apiserver", configurationPid = "io.karavel.apiserver", service = ApiServerRuntime.class, immediate = true)
+@Designate(ocd = ApiServerComponent.Config.class)
+public final class ApiServerComponent implements ApiServerRuntime {
+
+    @ObjectClassDefinition(name = "Karavel API server", description = "Kubernetes-compatible REST API on Jetty 12")
+    public @interface Config {
+        @AttributeDefinition(description = "Address to listen on (plain http: keep it on loopback until https and tokens exist)")
+        String host() default "127.0.0.1";
+
+        @AttributeDefinition(description = "Port to listen on")
+        int port() default 6443;
+
+        @AttributeDefinition(
+                name = "kubeconfig.path",
+                description = "Where to write the admin kubeconfig once ready; relative paths are resolved"
+                        + " against the karaf.base system property. Empty: write none.")
+        String kubeconfig_path() default "etc/kubeconfig";
+
+        @AttributeDefinition(name = "store.target", description = "OSGi filter choosing the Store service, e.g. (store.type=mapdb)")
+        String store_target() default "(objectClass=io.karavel.api.store.Store)";
+    }
+
+    private final ApiServer server;
+
+    @Activate
+    public ApiServerComponent(
+            @Reference(name = "store", policyOption = ReferencePolicyOption.GREEDY) Store store, Config config)
+            throws Exception {
+        this.server = new ApiServer(store, new ApiServerSettings(config.host(), config.port(), kubeconfigPath(config.kubeconfig_path())));
+        server.start();
+    }
+
+    static Path kubeconfigPath(String configured) {
+        if (configured == null || configured.isBlank()) {
+            return null;
+        }
+        Path path = Path.of(configured);
+        if (path.isAbsolute()) {
+            return path;
+        }
+        String base = System.getProperty("karaf.base");
+        return base == null ? path.toAbsolutePath() : Path.of(base).resolve(path);
+    }
+
+    @Deactivate
+    void deactivate() throws Exception {
+        server.close();
+    }
+
+    @Override
+    public ApiServerStatus status() {
+        return server.status();
+    }
+}

@@ -1,0 +1,253 @@
+package io.karavel.apiserver.impl.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.karavel.api.store.StoreException;
+import io.karavel.api.store.StoreUnavailableException;
+import io.karavel.apiserver.impl.auth.Authenticator;
+import io.karavel.apiserver.impl.auth.Authorizer;
+import io.karavel.apiserver.impl.auth.UserInfo;
+import io.karavel.apiserver.impl.discovery.Discovery;
+import io.karavel.apiserver.impl.discovery.OpenApiV3;
+import io.karavel.apiserver.impl.registry.ResourceRegistry;
+import io.karavel.apiserver.impl.registry.ResourceType;
+import io.karavel.apiserver.impl.rest.ApiException;
+import io.karavel.apiserver.impl.rest.Json;
+import io.karavel.apiserver.impl.rest.ResourceService;
+import io.karavel.apiserver.impl.rest.RestRequest;
+import io.karavel.apiserver.impl.rest.RestResponse;
+import io.karavel.apiserver.impl.rest.Statuses;
+import io.karavel.apiserver.impl.rest.WatchPlan;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.BooleanSupplier;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.Fields;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The HTTP front of the API server, on Jetty 12's core {@link Handler} API (no servlet layer: it
+ * gives direct non-blocking writes for watch streams and needs no servlet jars). It routes
+ * non-resource paths (version, health, discovery, OpenAPI) and runs resource requests through the
+ * pipeline: parse {@link RequestInfo} → authenticate → authorize → look the type up → REST
+ * semantics ({@link ResourceService}) → write the JSON or the {@code Status}.
+ */
+public final class ApiHandler extends Handler.Abstract {
+    private static final Logger LOG = LoggerFactory.getLogger(ApiHandler.class);
+    private static final String JSON = "application/json";
+    private static final int MAX_BODY_BYTES = 3 * 1024 * 1024;
+
+    private final ResourceRegistry registry;
+    private final ResourceService service;
+    private final Discovery discovery;
+    private final OpenApiV3 openApi;
+    private final Authenticator authenticator;
+    private final Authorizer authorizer;
+    private final Executor executor;
+    private final ScheduledExecutorService scheduler;
+    private final BooleanSupplier ready;
+
+    public ApiHandler(
+            ResourceRegistry registry,
+            ResourceService service,
+            Authenticator authenticator,
+            Authorizer authorizer,
+            Executor executor,
+            ScheduledExecutorService scheduler,
+            BooleanSupplier ready) {
+        this.registry = registry;
+        this.service = service;
+        this.discovery = new Discovery(registry);
+        this.openApi = new OpenApiV3(registry);
+        this.authenticator = authenticator;
+        this.authorizer = authorizer;
+        this.executor = executor;
+        this.scheduler = scheduler;
+        this.ready = ready;
+    }
+
+    @Override
+    public boolean handle(Request request, Response response, Callback callback) {
+        String path = request.getHttpURI().getDecodedPath();
+        String method = request.getMethod();
+        try {
+            Map<String, String> query = queryParameters(request);
+            RequestInfo info = RequestInfoParser.parse(method, path, query.get("watch"));
+            UserInfo user = authenticator.authenticate(request);
+            authorizer.authorize(user, info);
+            if (!info.resourceRequest()) {
+                handleNonResource(request, response, callback, path, method);
+                return true;
+            }
+            handleResource(request, response, callback, info, query, user);
+        } catch (ApiException e) {
+            writeStatus(response, callback, e);
+        } catch (StoreUnavailableException e) {
+            writeStatus(response, callback, ApiException.unavailable(e.getMessage()));
+        } catch (StoreException e) {
+            LOG.warn("store failure on {} {}", method, path, e);
+            writeStatus(response, callback, ApiException.internal(e.getMessage()));
+        } catch (RuntimeException e) {
+            LOG.warn("internal error on {} {}", method, path, e);
+            writeStatus(response, callback, ApiException.internal("an internal error occurred: " + e));
+        }
+        return true;
+    }
+
+    private void handleNonResource(Request request, Response response, Callback callback, String path, String method) {
+        if (!method.equals("GET") && !method.equals("HEAD")) {
+            throw ApiException.methodNotAllowed("the server does not allow this method on the requested resource");
+        }
+        String p = path.length() > 1 && path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
+        switch (p) {
+            case "/version" -> writeJson(response, callback, 200, discovery.version(), List.of());
+            case "/healthz", "/livez" -> writeText(response, callback, 200, "ok");
+            case "/readyz" -> {
+                if (ready.getAsBoolean()) {
+                    writeText(response, callback, 200, "ok");
+                } else {
+                    writeText(response, callback, 503, "[-]karavel-ready failed: not ready yet");
+                }
+            }
+            case "/api" -> writeJson(response, callback, 200,
+                    discovery.apiVersions(Request.getLocalAddr(request) + ":" + Request.getLocalPort(request)), List.of());
+            case "/apis" -> writeJson(response, callback, 200, discovery.apiGroupList(), List.of());
+            case "/openapi/v3" -> writeJson(response, callback, 200, openApi.index(), List.of());
+            default -> {
+                JsonNode doc = null;
+                String[] parts = p.substring(1).split("/");
+                if (p.startsWith("/openapi/v3/")) {
+                    doc = openApi.document(p.substring("/openapi/v3/".length()));
+                } else if (parts.length == 2 && parts[0].equals("api")) {
+                    doc = discovery.resourceList("", parts[1]);
+                } else if (parts.length == 2 && parts[0].equals("apis")) {
+                    doc = discovery.apiGroup(parts[1]);
+                } else if (parts.length == 3 && parts[0].equals("apis")) {
+                    doc = discovery.resourceList(parts[1], parts[2]);
+                }
+                if (doc == null) {
+                    throw notFoundPath();
+                }
+                writeJson(response, callback, 200, doc, List.of());
+            }
+        }
+    }
+
+    private void handleResource(
+            Request request, Response response, Callback callback, RequestInfo info, Map<String, String> query, UserInfo user) {
+        ResourceType type = registry.find(info.group(), info.version(), info.resource()).orElseThrow(ApiHandler::notFoundPath);
+        if (type.namespaced() && info.namespace() == null && info.name() != null) {
+            throw notFoundPath();
+        }
+        if (!type.namespaced() && info.namespace() != null) {
+            throw notFoundPath();
+        }
+        String sub = info.subresource();
+        if (sub != null && type.subresource(sub).isEmpty()) {
+            throw notFoundPath();
+        }
+        byte[] body = readBody(request, info.verb());
+        RestRequest req = new RestRequest(info, type, query, body,
+                request.getHeaders().get(HttpHeader.CONTENT_TYPE), user);
+
+        if (sub != null && !sub.equals("status")) {
+            throw ApiException.methodNotAllowed(
+                    "the " + type.plural() + "/" + sub + " subresource is not implemented yet");
+        }
+        if (sub != null && !List.of("get", "update", "patch").contains(info.verb())) {
+            throw ApiException.methodNotAllowed("the server does not allow this method on the requested resource");
+        }
+        RestResponse result = switch (info.verb()) {
+            case "get" -> service.get(req);
+            case "list" -> service.list(req);
+            case "watch" -> {
+                startWatch(request, response, callback, req);
+                yield null;
+            }
+            case "create" -> {
+                if (info.name() != null) {
+                    throw ApiException.methodNotAllowed("POST is not allowed on a named " + type.singular() + ": post to the collection");
+                }
+                yield service.create(req);
+            }
+            case "update" -> service.update(req);
+            case "patch" -> service.patch(req);
+            case "delete" -> service.delete(req);
+            case "deletecollection" -> service.deleteCollection(req);
+            default -> throw ApiException.methodNotAllowed(
+                    "the server does not allow this method on the requested resource");
+        };
+        if (result != null) {
+            writeJson(response, callback, result.code(), result.body(), result.warnings());
+        }
+    }
+
+    private void startWatch(Request request, Response response, Callback callback, RestRequest req) {
+        WatchPlan plan = WatchPlan.of(req);
+        // fabric8 first asks for a WebSocket upgrade: answering a plain 200 stream makes it fall
+        // back to (or just read) an HTTP watch, whereas any error status breaks its informers.
+        new WatchStream(plan, request, response, callback, executor).start(service.store(), scheduler);
+    }
+
+    private static byte[] readBody(Request request, String verb) {
+        if (!List.of("create", "update", "patch", "delete", "deletecollection").contains(verb)) {
+            return new byte[0];
+        }
+        try {
+            ByteBuffer buffer = org.eclipse.jetty.io.Content.Source.asByteBuffer(request);
+            if (buffer.remaining() > MAX_BODY_BYTES) {
+                throw new ApiException(413, "RequestEntityTooLarge", "the request body is larger than 3 MiB");
+            }
+            byte[] bytes = new byte[buffer.remaining()];
+            buffer.get(bytes);
+            return bytes;
+        } catch (java.io.IOException e) {
+            throw ApiException.badRequest("cannot read the request body: " + e.getMessage());
+        }
+    }
+
+    private static Map<String, String> queryParameters(Request request) {
+        Map<String, String> query = new HashMap<>();
+        Fields fields = Request.extractQueryParameters(request, StandardCharsets.UTF_8);
+        for (Fields.Field f : fields) {
+            query.put(f.getName(), f.getValue());
+        }
+        return query;
+    }
+
+    private static ApiException notFoundPath() {
+        return new ApiException(404, "NotFound", "the server could not find the requested resource");
+    }
+
+    static void writeJson(Response response, Callback callback, int code, JsonNode body, List<String> warnings) {
+        response.setStatus(code);
+        response.getHeaders().put(HttpHeader.CONTENT_TYPE, JSON);
+        for (String w : warnings) {
+            response.getHeaders().add("Warning", "299 - \"" + w.replace("\"", "\\\"") + "\"");
+        }
+        response.write(true, ByteBuffer.wrap(Json.bytes(body)), callback);
+    }
+
+    static void writeStatus(Response response, Callback callback, ApiException e) {
+        if (response.isCommitted()) {
+            callback.failed(e);
+            return;
+        }
+        writeJson(response, callback, e.code(), Statuses.failure(e), List.of());
+    }
+
+    private static void writeText(Response response, Callback callback, int code, String text) {
+        response.setStatus(code);
+        response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/plain; charset=utf-8");
+        response.write(true, ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8)), callback);
+    }
+}

@@ -1,0 +1,640 @@
+package io.karavel.apiserver.impl.rest;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
+import io.fabric8.zjsonpatch.JsonPatch;
+import io.fabric8.zjsonpatch.JsonPatchException;
+import io.karavel.api.store.ConflictException;
+import io.karavel.api.store.KeyExistsException;
+import io.karavel.api.store.KeyNotFoundException;
+import io.karavel.api.store.KeyValue;
+import io.karavel.api.store.ListResult;
+import io.karavel.api.store.Store;
+import io.karavel.api.store.StoreKeys;
+import io.karavel.api.store.StoreUnavailableException;
+import io.karavel.apiserver.impl.admission.AdmissionChain;
+import io.karavel.apiserver.impl.admission.AdmissionRequest;
+import io.karavel.apiserver.impl.admission.AdmissionRequest.Operation;
+import io.karavel.apiserver.impl.patch.JsonMergePatch;
+import io.karavel.apiserver.impl.patch.KubernetesPatchMeta;
+import io.karavel.apiserver.impl.patch.StrategicMergePatch;
+import io.karavel.apiserver.impl.registry.ResourceType;
+import io.karavel.apiserver.impl.selector.FieldSelector;
+import io.karavel.apiserver.impl.selector.LabelSelector;
+import io.karavel.apiserver.impl.strategy.FieldErrors;
+import io.karavel.apiserver.impl.strategy.Names;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * The REST semantics shared by every kind: get, list, create, update, patch, delete over the
+ * store, with the request pipeline decode → default → validate → admit → store. Kind-specific
+ * rules come from each {@link ResourceType}'s strategy; HTTP concerns stay in the http package.
+ *
+ * <p>Objects are stored as JSON under {@link StoreKeys} keys, without
+ * {@code metadata.resourceVersion}: the key's mod revision is the resourceVersion, set when an
+ * object is served.
+ */
+public final class ResourceService {
+    /** Unconditional updates and patches retry a lost compare-and-swap race this many times. */
+    private static final int MAX_RETRIES = 8;
+
+    private static final String NAME_SUFFIX_ALPHABET = "bcdfghjklmnpqrstvwxz2456789";
+
+    private final Store store;
+    private final AdmissionChain admission;
+    private final ObjectDecoder decoder = new ObjectDecoder();
+    private final StrategicMergePatch strategicMerge = new StrategicMergePatch(KubernetesPatchMeta.INSTANCE);
+    private final SecureRandom random = new SecureRandom();
+    private final Clock clock;
+
+    public ResourceService(Store store, AdmissionChain admission, Clock clock) {
+        this.store = store;
+        this.admission = admission;
+        this.clock = clock;
+    }
+
+    public Store store() {
+        return store;
+    }
+
+    // ---------------------------------------------------------------- reads
+
+    public RestResponse get(RestRequest req) {
+        KeyValue kv = load(req.type(), req.info().namespace(), req.info().name());
+        return RestResponse.ok(served(kv));
+    }
+
+    public RestResponse list(RestRequest req) {
+        ResourceType type = req.type();
+        LabelSelector labels = labelSelector(req);
+        FieldSelector fields = fieldSelector(req);
+        int limit = parseLimit(req.param("limit"));
+        String prefix = listPrefix(type, req.info().namespace());
+        String startAfter = null;
+        if (req.param("continue") != null && !req.param("continue").isEmpty()) {
+            startAfter = decodeContinue(req.param("continue"), prefix);
+        }
+
+        ArrayNode items = Json.MAPPER.createArrayNode();
+        long revision = -1;
+        boolean more = false;
+        String lastKey = null;
+        // Filtering happens after the store's limit, so fetch pages until the page is full.
+        while (true) {
+            int want = limit <= 0 ? 0 : limit - items.size();
+            ListResult page = store.list(prefix, startAfter, want);
+            if (revision < 0) {
+                revision = page.revision();
+            }
+            for (KeyValue kv : page.items()) {
+                lastKey = kv.key();
+                ObjectNode object = served(kv);
+                if (matches(object, labels, fields)) {
+                    items.add(object);
+                }
+            }
+            if (!page.more()) {
+                more = false;
+                break;
+            }
+            startAfter = lastKey;
+            if (limit > 0 && items.size() >= limit) {
+                more = true;
+                break;
+            }
+        }
+
+        ObjectNode list = Json.object();
+        list.put("kind", type.listKind());
+        list.put("apiVersion", type.apiVersion());
+        ObjectNode meta = list.putObject("metadata");
+        meta.put("resourceVersion", Long.toString(revision));
+        if (more) {
+            meta.put("continue", encodeContinue(lastKey, revision));
+        }
+        list.set("items", items);
+        return RestResponse.ok(list);
+    }
+
+    // ---------------------------------------------------------------- writes
+
+    public RestResponse create(RestRequest req) {
+        rejectDryRun(req);
+        ResourceType type = req.type();
+        FieldValidation validation = FieldValidation.parse(req.param("fieldValidation"));
+        ObjectNode node = ObjectDecoder.parseJsonBody(req.body(), req.contentType());
+        if (type.strategy().resetStatusOnCreate()) {
+            node.remove("status");
+        }
+        ObjectDecoder.Decoded decoded = decoder.decode(node, type, validation);
+        HasMetadata object = decoded.object();
+        ObjectMeta meta = metadataOf(object);
+
+        String namespace = resolveNamespace(type, meta, req.info().namespace());
+        if ((meta.getName() == null || meta.getName().isEmpty())
+                && meta.getGenerateName() != null
+                && !meta.getGenerateName().isEmpty()) {
+            meta.setName(meta.getGenerateName() + randomSuffix());
+        }
+        meta.setUid(UUID.randomUUID().toString());
+        meta.setCreationTimestamp(now());
+        meta.setResourceVersion(null);
+        meta.setDeletionTimestamp(null);
+        meta.setSelfLink(null);
+        meta.setGeneration(type.strategy().hasSpec() ? 1L : null);
+
+        type.strategy().applyDefaults(object);
+        type.strategy().prepareForCreate(object);
+        validate(type, object, null);
+        if (namespace != null) {
+            requireNamespace(namespace);
+        }
+        admission.admit(new AdmissionRequest(Operation.CREATE, type, req.info(), req.user(), object, null));
+
+        String key = StoreKeys.key(type.group(), type.plural(), namespace, meta.getName());
+        KeyValue kv;
+        try {
+            kv = store.create(key, storageBytes(object));
+        } catch (KeyExistsException e) {
+            throw ApiException.alreadyExists(type.qualifiedResource(), type.group(), meta.getName());
+        } catch (StoreUnavailableException e) {
+            throw ApiException.unavailable(e.getMessage());
+        }
+        return new RestResponse(201, served(kv), decoded.warnings());
+    }
+
+    /** PUT on the main resource or on {@code /status}. */
+    public RestResponse update(RestRequest req) {
+        rejectDryRun(req);
+        ResourceType type = req.type();
+        FieldValidation validation = FieldValidation.parse(req.param("fieldValidation"));
+        ObjectNode body = ObjectDecoder.parseJsonBody(req.body(), req.contentType());
+        String requestedVersion = Json.text(body.path("metadata"), "resourceVersion");
+        long precondition = parseResourceVersion(requestedVersion);
+        return writeWithRetry(req, precondition, validation, old -> body.deepCopy());
+    }
+
+    /** PATCH with any of the supported patch types, on the main resource or {@code /status}. */
+    public RestResponse patch(RestRequest req) {
+        rejectDryRun(req);
+        ResourceType type = req.type();
+        FieldValidation validation = FieldValidation.parse(req.param("fieldValidation"));
+        String mediaType = req.contentType() == null ? "" : req.contentType().split(";")[0].trim().toLowerCase(Locale.ROOT);
+        JsonNode patch;
+        switch (mediaType) {
+            case "application/strategic-merge-patch+json", "application/merge-patch+json", "application/json-patch+json" -> {
+                try {
+                    patch = Json.MAPPER.readTree(req.body());
+                } catch (java.io.IOException e) {
+                    throw ApiException.badRequest("the body of the request is not valid JSON: " + e.getMessage());
+                }
+                if (patch == null || patch.isMissingNode()) {
+                    throw ApiException.badRequest("the patch is empty");
+                }
+            }
+            case "application/apply-patch+yaml" -> throw new ApiException(
+                    415, "UnsupportedMediaType",
+                    "server-side apply (application/apply-patch+yaml) is not supported yet: use client-side"
+                            + " kubectl apply (without --server-side)");
+            default -> throw new ApiException(
+                    415, "UnsupportedMediaType",
+                    "the body of the request was in an unknown format - accepted media types include:"
+                            + " application/json-patch+json, application/merge-patch+json,"
+                            + " application/strategic-merge-patch+json (got " + req.contentType() + ")");
+        }
+        final JsonNode thePatch = patch;
+        return writeWithRetry(req, -1, validation, old -> {
+            try {
+                return switch (mediaType) {
+                    case "application/strategic-merge-patch+json" -> strategicMerge.apply(old, thePatch);
+                    case "application/merge-patch+json" -> asObject(JsonMergePatch.apply(old, thePatch));
+                    default -> asObject(JsonPatch.apply(thePatch, old));
+                };
+            } catch (IllegalArgumentException | JsonPatchException e) {
+                throw new ApiException(422, "Invalid", "the patch could not be applied: " + e.getMessage());
+            } catch (RuntimeException e) {
+                if (e instanceof ApiException) {
+                    throw e;
+                }
+                throw ApiException.badRequest("the patch could not be applied: " + e.getMessage());
+            }
+        });
+    }
+
+    /** Something that builds the new object's JSON from the stored one (with its resourceVersion set). */
+    @FunctionalInterface
+    private interface Mutator {
+        ObjectNode apply(ObjectNode old);
+    }
+
+    /**
+     * Read-modify-write with compare-and-swap. {@code precondition} > 0 is the resourceVersion
+     * the client wants to update (a stale one is a 409 Conflict); -1 means "the mutator's result
+     * says" (patches may set {@code metadata.resourceVersion}); 0 is unconditional. A lost race
+     * of an unconditional write is retried on the fresh object.
+     */
+    private RestResponse writeWithRetry(RestRequest req, long precondition, FieldValidation validation, Mutator mutator) {
+        ResourceType type = req.type();
+        String namespace = req.info().namespace();
+        String name = req.info().name();
+        boolean statusOnly = "status".equals(req.info().subresource());
+        for (int attempt = 0; ; attempt++) {
+            KeyValue current = load(type, namespace, name);
+            ObjectNode oldNode = served(current);
+            ObjectNode newNode = mutator.apply(oldNode.deepCopy());
+
+            long expected = precondition;
+            if (precondition < 0) {
+                String rv = Json.text(newNode.path("metadata"), "resourceVersion");
+                expected = rv == null ? 0 : parseResourceVersion(rv);
+                if (expected == current.modRevision()) {
+                    expected = 0; // the patch did not ask for a precondition, it just kept the served value
+                }
+            }
+            if (expected > 0 && expected != current.modRevision()) {
+                throw ApiException.conflict(type.qualifiedResource(), type.group(), name,
+                        "the object has been modified; please apply your changes to the latest version and try again");
+            }
+            if (statusOnly) {
+                // /status writes change only .status
+                ObjectNode merged = oldNode.deepCopy();
+                JsonNode status = newNode.get("status");
+                if (status == null) {
+                    merged.remove("status");
+                } else {
+                    merged.set("status", status);
+                }
+                if (newNode.has("metadata")) {
+                    merged.set("metadata", newNode.get("metadata"));
+                }
+                newNode = merged;
+            } else {
+                // main-resource writes never change .status (that is the status subresource's job)
+                JsonNode status = oldNode.get("status");
+                if (status == null) {
+                    newNode.remove("status");
+                } else {
+                    newNode.set("status", status);
+                }
+            }
+
+            ObjectDecoder.Decoded decoded = decoder.decode(newNode, type, validation);
+            HasMetadata object = decoded.object();
+            HasMetadata oldObject = decoder.decode(oldNode.deepCopy(), type, FieldValidation.IGNORE).object();
+            ObjectMeta meta = metadataOf(object);
+            ObjectMeta oldMeta = oldObject.getMetadata();
+
+            resolveNamespace(type, meta, namespace);
+            if (meta.getName() == null || meta.getName().isEmpty()) {
+                meta.setName(name);
+            } else if (!meta.getName().equals(name)) {
+                throw ApiException.badRequest(
+                        "the name of the object (" + meta.getName() + ") does not match the name on the URL (" + name + ")");
+            }
+            // identity and bookkeeping fields clients cannot change
+            meta.setUid(oldMeta.getUid());
+            meta.setCreationTimestamp(oldMeta.getCreationTimestamp());
+            meta.setDeletionTimestamp(oldMeta.getDeletionTimestamp());
+            meta.setDeletionGracePeriodSeconds(oldMeta.getDeletionGracePeriodSeconds());
+            meta.setGenerateName(meta.getGenerateName() == null ? oldMeta.getGenerateName() : meta.getGenerateName());
+            meta.setResourceVersion(null);
+            meta.setSelfLink(null);
+
+            type.strategy().applyDefaults(object);
+            if (type.strategy().hasSpec()) {
+                long generation = oldMeta.getGeneration() == null ? 1 : oldMeta.getGeneration();
+                JsonNode newSpec = Json.MAPPER.valueToTree(object).get("spec");
+                JsonNode oldSpec = Json.MAPPER.valueToTree(oldObject).get("spec");
+                boolean specChanged = newSpec == null ? oldSpec != null : !newSpec.equals(oldSpec);
+                meta.setGeneration(specChanged ? generation + 1 : generation);
+            }
+            validate(type, object, oldObject);
+            admission.admit(new AdmissionRequest(Operation.UPDATE, type, req.info(), req.user(), object, oldObject));
+
+            String key = StoreKeys.key(type.group(), type.plural(), type.namespaced() ? namespace : null, name);
+            try {
+                KeyValue kv = store.update(key, storageBytes(object), current.modRevision());
+                return new RestResponse(200, served(kv), decoded.warnings());
+            } catch (ConflictException e) {
+                if (expected > 0 || attempt >= MAX_RETRIES) {
+                    throw ApiException.conflict(type.qualifiedResource(), type.group(), name,
+                            "the object has been modified; please apply your changes to the latest version and try again");
+                }
+                // an unconditional write lost a race: redo it on the new state
+            } catch (KeyNotFoundException e) {
+                throw ApiException.notFound(type.qualifiedResource(), type.group(), name);
+            } catch (StoreUnavailableException e) {
+                throw ApiException.unavailable(e.getMessage());
+            }
+        }
+    }
+
+    public RestResponse delete(RestRequest req) {
+        rejectDryRun(req);
+        ResourceType type = req.type();
+        String namespace = req.info().namespace();
+        String name = req.info().name();
+        ObjectNode options = null;
+        if (req.body().length > 0) {
+            options = ObjectDecoder.parseJsonBody(req.body(), req.contentType());
+            if (options.path("dryRun").isArray() && options.path("dryRun").size() > 0) {
+                throw dryRunNotSupported();
+            }
+        }
+        String preUid = options == null ? null : Json.text(options.path("preconditions"), "uid");
+        String preRv = options == null ? null : Json.text(options.path("preconditions"), "resourceVersion");
+        if (type.kind().equals("Namespace") && Set.of("default", "kube-system", "kube-public").contains(name)) {
+            throw new ApiException(403, "Forbidden",
+                    "namespaces \"" + name + "\" is forbidden: this namespace may not be deleted",
+                    name, "", "namespaces", List.of());
+        }
+        for (int attempt = 0; ; attempt++) {
+            KeyValue current = load(type, namespace, name);
+            ObjectNode node = served(current);
+            String uid = Json.text(node.path("metadata"), "uid");
+            if (preUid != null && !preUid.equals(uid)) {
+                throw ApiException.conflict(type.qualifiedResource(), type.group(), name,
+                        "Precondition failed: UID in precondition: " + preUid + ", UID in object meta: " + uid);
+            }
+            if (preRv != null && !preRv.equals(Long.toString(current.modRevision()))) {
+                throw ApiException.conflict(type.qualifiedResource(), type.group(), name,
+                        "Precondition failed: ResourceVersion in precondition: " + preRv
+                                + ", ResourceVersion in object meta: " + current.modRevision());
+            }
+            HasMetadata object = decoder.decode(node.deepCopy(), type, FieldValidation.IGNORE).object();
+            admission.admit(new AdmissionRequest(Operation.DELETE, type, req.info(), req.user(), object, object));
+            try {
+                KeyValue deleted = store.delete(current.key(), current.modRevision());
+                return RestResponse.ok(served(deleted));
+            } catch (ConflictException e) {
+                if (preRv != null || attempt >= MAX_RETRIES) {
+                    throw ApiException.conflict(type.qualifiedResource(), type.group(), name,
+                            "the object has been modified; please apply your changes to the latest version and try again");
+                }
+            } catch (KeyNotFoundException e) {
+                throw ApiException.notFound(type.qualifiedResource(), type.group(), name);
+            } catch (StoreUnavailableException e) {
+                throw ApiException.unavailable(e.getMessage());
+            }
+        }
+    }
+
+    /** DELETE on a collection: deletes every object matching the selectors; answers the deleted list. */
+    public RestResponse deleteCollection(RestRequest req) {
+        rejectDryRun(req);
+        ResourceType type = req.type();
+        LabelSelector labels = labelSelector(req);
+        FieldSelector fields = fieldSelector(req);
+        ListResult snapshot = store.list(listPrefix(type, req.info().namespace()), null, 0);
+        ArrayNode items = Json.MAPPER.createArrayNode();
+        long revision = snapshot.revision();
+        for (KeyValue kv : snapshot.items()) {
+            ObjectNode object = served(kv);
+            if (!matches(object, labels, fields)) {
+                continue;
+            }
+            try {
+                KeyValue deleted = store.delete(kv.key(), 0);
+                items.add(served(deleted));
+                revision = Math.max(revision, deleted.modRevision());
+            } catch (KeyNotFoundException e) {
+                // deleted meanwhile: fine
+            } catch (StoreUnavailableException e) {
+                throw ApiException.unavailable(e.getMessage());
+            }
+        }
+        ObjectNode list = Json.object();
+        list.put("kind", type.listKind());
+        list.put("apiVersion", type.apiVersion());
+        list.putObject("metadata").put("resourceVersion", Long.toString(revision));
+        list.set("items", items);
+        return RestResponse.ok(list);
+    }
+
+    // ---------------------------------------------------------------- helpers shared with watch
+
+    /** The stored object as served: parsed, with {@code metadata.resourceVersion} = the mod revision. */
+    public static ObjectNode served(KeyValue kv) {
+        ObjectNode node = Json.readObject(kv.value());
+        JsonNode meta = node.get("metadata");
+        ObjectNode metadata = meta instanceof ObjectNode m ? m : node.putObject("metadata");
+        metadata.put("resourceVersion", Long.toString(kv.modRevision()));
+        return node;
+    }
+
+    public static String listPrefix(ResourceType type, String namespace) {
+        return namespace == null || !type.namespaced()
+                ? StoreKeys.resourcePrefix(type.group(), type.plural())
+                : StoreKeys.namespacePrefix(type.group(), type.plural(), namespace);
+    }
+
+    public static LabelSelector labelSelector(RestRequest req) {
+        try {
+            return LabelSelector.parse(req.param("labelSelector"));
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest(e.getMessage());
+        }
+    }
+
+    public static FieldSelector fieldSelector(RestRequest req) {
+        try {
+            return FieldSelector.parse(req.param("fieldSelector"), FieldSelector.COMMON_FIELDS);
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest(e.getMessage());
+        }
+    }
+
+    public static boolean matches(JsonNode object, LabelSelector labels, FieldSelector fields) {
+        if (!labels.isEmpty()) {
+            Map<String, String> map = new HashMap<>();
+            object.path("metadata").path("labels").fields().forEachRemaining(e -> map.put(e.getKey(), e.getValue().asText()));
+            if (!labels.test(map)) {
+                return false;
+            }
+        }
+        return fields.isEmpty() || fields.test(object);
+    }
+
+    /** Parses a resourceVersion: empty → 0; not a number → 400. */
+    public static long parseResourceVersion(String rv) {
+        if (rv == null || rv.isEmpty()) {
+            return 0;
+        }
+        try {
+            long v = Long.parseLong(rv);
+            if (v < 0) {
+                throw new NumberFormatException();
+            }
+            return v;
+        } catch (NumberFormatException e) {
+            throw ApiException.badRequest("invalid resource version: " + rv);
+        }
+    }
+
+    // ---------------------------------------------------------------- private
+
+    private KeyValue load(ResourceType type, String namespace, String name) {
+        String key = StoreKeys.key(type.group(), type.plural(), type.namespaced() ? namespace : null, name);
+        Optional<KeyValue> kv = store.get(key);
+        return kv.orElseThrow(() -> ApiException.notFound(type.qualifiedResource(), type.group(), name));
+    }
+
+    private void requireNamespace(String namespace) {
+        if (store.get(StoreKeys.key("", "namespaces", null, namespace)).isEmpty()) {
+            throw ApiException.notFound("namespaces", "", namespace);
+        }
+    }
+
+    /** Checks the body's namespace against the URL's and returns the namespace to use (null for cluster kinds). */
+    private static String resolveNamespace(ResourceType type, ObjectMeta meta, String urlNamespace) {
+        if (!type.namespaced()) {
+            meta.setNamespace(null);
+            return null;
+        }
+        if (urlNamespace == null) {
+            throw ApiException.badRequest("the namespace of the object must be given in the URL");
+        }
+        if (meta.getNamespace() != null && !meta.getNamespace().isEmpty() && !meta.getNamespace().equals(urlNamespace)) {
+            throw ApiException.badRequest(
+                    "the namespace of the provided object does not match the namespace sent on the request");
+        }
+        meta.setNamespace(urlNamespace);
+        return urlNamespace;
+    }
+
+    private void validate(ResourceType type, HasMetadata object, HasMetadata old) {
+        FieldErrors errors = new FieldErrors();
+        ObjectMeta meta = object.getMetadata();
+        String name = meta.getName();
+        if (name == null || name.isEmpty()) {
+            errors.required("metadata.name", "name or generateName is required");
+        } else {
+            String bad = Names.check(type.strategy().nameRule(), name);
+            if (bad != null) {
+                errors.invalid("metadata.name", name, bad);
+            }
+        }
+        if (meta.getGenerateName() != null && !meta.getGenerateName().isEmpty() && old == null) {
+            String probe = meta.getGenerateName() + "x";
+            String bad = Names.check(type.strategy().nameRule(), probe);
+            if (bad != null) {
+                errors.invalid("metadata.generateName", meta.getGenerateName(), bad);
+            }
+        }
+        io.karavel.apiserver.impl.strategy.ObjectMetaRules.validateLabels(meta.getLabels(), "metadata.labels", errors);
+        io.karavel.apiserver.impl.strategy.ObjectMetaRules.validateAnnotations(
+                meta.getAnnotations(), "metadata.annotations", errors);
+        type.strategy().validate(object, errors);
+        if (old != null) {
+            type.strategy().validateUpdate(object, old, errors);
+        }
+        if (!errors.isEmpty()) {
+            throw ApiException.invalid(type.qualifiedKind(), type.group(), type.kind(), name == null ? "" : name, errors.causes());
+        }
+    }
+
+    private static ObjectMeta metadataOf(HasMetadata object) {
+        if (object.getMetadata() == null) {
+            object.setMetadata(new ObjectMeta());
+        }
+        return object.getMetadata();
+    }
+
+    private static byte[] storageBytes(HasMetadata object) {
+        ObjectNode node = Json.MAPPER.valueToTree(object);
+        JsonNode meta = node.get("metadata");
+        if (meta instanceof ObjectNode m) {
+            m.remove("resourceVersion");
+        }
+        return Json.bytes(node);
+    }
+
+    private static ObjectNode asObject(JsonNode node) {
+        if (!(node instanceof ObjectNode o)) {
+            throw ApiException.badRequest("the patched object is not a JSON object");
+        }
+        return o;
+    }
+
+    private String now() {
+        return DateTimeFormatter.ISO_INSTANT.format(Instant.now(clock).truncatedTo(ChronoUnit.SECONDS));
+    }
+
+    private String randomSuffix() {
+        StringBuilder s = new StringBuilder(5);
+        for (int i = 0; i < 5; i++) {
+            s.append(NAME_SUFFIX_ALPHABET.charAt(random.nextInt(NAME_SUFFIX_ALPHABET.length())));
+        }
+        return s.toString();
+    }
+
+    private static void rejectDryRun(RestRequest req) {
+        String dryRun = req.param("dryRun");
+        if (dryRun != null && !dryRun.isEmpty()) {
+            throw dryRunNotSupported();
+        }
+    }
+
+    private static ApiException dryRunNotSupported() {
+        return ApiException.badRequest("dryRun is not supported yet");
+    }
+
+    private static int parseLimit(String limit) {
+        if (limit == null || limit.isEmpty()) {
+            return 0;
+        }
+        try {
+            return Math.max(0, Integer.parseInt(limit));
+        } catch (NumberFormatException e) {
+            throw ApiException.badRequest("invalid limit: " + limit);
+        }
+    }
+
+    /** Continue tokens: the last key served and the list's revision, base64url JSON (opaque to clients). */
+    private static String encodeContinue(String lastKey, long revision) {
+        ObjectNode token = Json.object();
+        token.put("v", "karavel/1");
+        token.put("rv", revision);
+        token.put("start", lastKey);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(Json.bytes(token));
+    }
+
+    private static String decodeContinue(String token, String prefix) {
+        try {
+            ObjectNode node = Json.readObject(Base64.getUrlDecoder().decode(token));
+            String start = Json.text(node, "start");
+            if (start == null || !start.startsWith(prefix)) {
+                throw new IllegalArgumentException();
+            }
+            return start;
+        } catch (RuntimeException e) {
+            throw ApiException.badRequest("continue key is not valid: " + new String(token.getBytes(StandardCharsets.UTF_8), StandardCharsets.UTF_8));
+        }
+    }
+
+    /** All objects of a resource (all namespaces), for internal callers such as system namespace setup. */
+    public List<ObjectNode> listAll(ResourceType type) {
+        List<ObjectNode> result = new ArrayList<>();
+        for (KeyValue kv : store.list(listPrefix(type, null), null, 0).items()) {
+            result.add(served(kv));
+        }
+        return result;
+    }
+}

@@ -1,0 +1,166 @@
+package io.karavel.apiserver.impl.rest;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.karavel.api.store.Change;
+import io.karavel.api.store.KeyValue;
+import io.karavel.api.store.ListResult;
+import io.karavel.api.store.Store;
+import io.karavel.apiserver.impl.registry.ResourceType;
+import io.karavel.apiserver.impl.selector.FieldSelector;
+import io.karavel.apiserver.impl.selector.LabelSelector;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * What one watch request asks for, and how store changes become watch events. Built from the
+ * query ({@code resourceVersion}, selectors, {@code timeoutSeconds}, {@code allowWatchBookmarks});
+ * the http layer streams it.
+ *
+ * <p>Semantics (as Kubernetes): with no resourceVersion or {@code "0"}, the current objects are
+ * sent first as synthetic ADDED events, then every change after that snapshot; with
+ * {@code resourceVersion=N}, every change after N (410 Expired if N is older than the history).
+ * With selectors, an object that starts matching is ADDED and one that stops matching is DELETED.
+ */
+public final class WatchPlan {
+    private final ResourceType type;
+    private final String prefix;
+    private final LabelSelector labels;
+    private final FieldSelector fields;
+    private final long requestedRevision;
+    private final boolean initialEvents;
+    private final long timeoutSeconds;
+    private final boolean bookmarks;
+
+    private WatchPlan(ResourceType type, String prefix, LabelSelector labels, FieldSelector fields,
+            long requestedRevision, boolean initialEvents, long timeoutSeconds, boolean bookmarks) {
+        this.type = type;
+        this.prefix = prefix;
+        this.labels = labels;
+        this.fields = fields;
+        this.requestedRevision = requestedRevision;
+        this.initialEvents = initialEvents;
+        this.timeoutSeconds = timeoutSeconds;
+        this.bookmarks = bookmarks;
+    }
+
+    /** Validates the query; throws a 400 {@link ApiException} for bad parameters. */
+    public static WatchPlan of(RestRequest req) {
+        String rv = req.param("resourceVersion");
+        long revision = ResourceService.parseResourceVersion(rv);
+        long timeout;
+        String t = req.param("timeoutSeconds");
+        if (t == null || t.isEmpty()) {
+            // like Kubernetes' --min-request-timeout: a random 30-60 minutes spreads re-watches
+            timeout = 1800 + ThreadLocalRandom.current().nextLong(1800);
+        } else {
+            try {
+                timeout = Long.parseLong(t);
+            } catch (NumberFormatException e) {
+                throw ApiException.badRequest("invalid timeoutSeconds: " + t);
+            }
+            if (timeout <= 0) {
+                timeout = 1800 + ThreadLocalRandom.current().nextLong(1800);
+            }
+        }
+        String name = req.info().name();
+        FieldSelector fields = ResourceService.fieldSelector(req);
+        if (name != null) {
+            // GET .../pods/x?watch=1 watches one object
+            fields = FieldSelector.parse(
+                    (req.param("fieldSelector") == null || req.param("fieldSelector").isEmpty()
+                                    ? ""
+                                    : req.param("fieldSelector") + ",")
+                            + "metadata.name=" + name,
+                    FieldSelector.COMMON_FIELDS);
+        }
+        return new WatchPlan(
+                req.type(),
+                ResourceService.listPrefix(req.type(), req.info().namespace()),
+                ResourceService.labelSelector(req),
+                fields,
+                revision,
+                revision == 0,
+                timeout,
+                "true".equals(req.param("allowWatchBookmarks")));
+    }
+
+    public String prefix() {
+        return prefix;
+    }
+
+    public long timeoutSeconds() {
+        return timeoutSeconds;
+    }
+
+    public boolean bookmarks() {
+        return bookmarks;
+    }
+
+    public ResourceType type() {
+        return type;
+    }
+
+    /** The events to send before live changes, and the revision to watch from. */
+    public record Start(List<byte[]> initialEvents, long watchFrom) {}
+
+    /** Takes the initial snapshot when the request asked for one. */
+    public Start start(Store store) {
+        if (!initialEvents) {
+            return new Start(List.of(), requestedRevision);
+        }
+        ListResult snapshot = store.list(prefix, null, 0);
+        List<byte[]> events = new ArrayList<>();
+        for (KeyValue kv : snapshot.items()) {
+            ObjectNode object = ResourceService.served(kv);
+            if (ResourceService.matches(object, labels, fields)) {
+                events.add(eventLine("ADDED", object));
+            }
+        }
+        return new Start(events, snapshot.revision());
+    }
+
+    /** The event line for a change, or null when the selectors filter it out. */
+    public byte[] toEvent(Change change) {
+        ObjectNode object = ResourceService.served(change.toKeyValue());
+        boolean nowMatches = ResourceService.matches(object, labels, fields);
+        switch (change.type()) {
+            case CREATED:
+                return nowMatches ? eventLine("ADDED", object) : null;
+            case DELETED:
+                return nowMatches ? eventLine("DELETED", object) : null;
+            default:
+                boolean matchedBefore = change.previousValue() == null
+                        || ResourceService.matches(Json.readObject(change.previousValue()), labels, fields);
+                if (nowMatches) {
+                    return eventLine(matchedBefore ? "MODIFIED" : "ADDED", object);
+                }
+                return matchedBefore ? eventLine("DELETED", object) : null;
+        }
+    }
+
+    /** A BOOKMARK event carrying only the resourceVersion the client may resume from. */
+    public byte[] bookmark(long revision) {
+        ObjectNode object = Json.object();
+        object.put("kind", type.kind());
+        object.put("apiVersion", type.apiVersion());
+        object.putObject("metadata").put("resourceVersion", Long.toString(revision));
+        return eventLine("BOOKMARK", object);
+    }
+
+    /** An ERROR event carrying a Status (e.g. 410 Expired). */
+    public static byte[] errorEvent(ApiException error) {
+        return eventLine("ERROR", Statuses.failure(error));
+    }
+
+    static byte[] eventLine(String type, ObjectNode object) {
+        ObjectNode event = Json.object();
+        event.put("type", type);
+        event.set("object", object);
+        byte[] json = Json.bytes(event);
+        byte[] line = new byte[json.length + 1];
+        System.arraycopy(json, 0, line, 0, json.length);
+        line[json.length] = '\n';
+        return line;
+    }
+}

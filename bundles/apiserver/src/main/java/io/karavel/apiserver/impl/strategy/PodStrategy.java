@@ -1,0 +1,25 @@
+package io.karavel.apiserver.impl.strategy;
+
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodStatus;
+
+/** Pods: pod spec defaults and checks; a new pod starts {@code Pending}. */
+public final class PodStrategy implements ResourceStrategy {
+    @Override
+    public void applyDefaults(HasMetadata object) {
+        PodSpecRules.applyDefaults(((Pod) object).getSpec());
+    }
+
+    @Override
+    public void prepareForCreate(HasMetadata object) {
+        PodStatus status = new PodStatus();
+        status.setPhase("Pending");
+        ((Pod) object).setStatus(status);
+    }
+
+    @Override
+    public void validate(HasMetadata object, FieldErrors errors) {
+        PodSpecRules.validate(((Pod) object).getSpec(), "spec", errors);
+    }
+}

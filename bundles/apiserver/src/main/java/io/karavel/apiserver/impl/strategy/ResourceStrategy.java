@@ -1,0 +1,54 @@
+package io.karavel.apiserver.impl.strategy;
+
+import io.fabric8.kubernetes.api.model.HasMetadata;
+
+/**
+ * The kind-specific rules of one resource type (Kubernetes' "REST strategy"): defaults and
+ * validation. The REST layer owns what is common to all kinds (names, namespaces, uid,
+ * resourceVersion, generation); a strategy only adds what is particular to its kind.
+ * Implementations are stateless and thread-safe.
+ */
+public interface ResourceStrategy {
+
+    /** A strategy with no kind-specific rules (ConfigMap, Lease, ...). */
+    ResourceStrategy DEFAULT = new ResourceStrategy() {};
+
+    /** Data-only kinds without a {@code spec} (ConfigMap, Event): no {@code metadata.generation}. */
+    ResourceStrategy NO_SPEC =
+            new ResourceStrategy() {
+                @Override
+                public boolean hasSpec() {
+                    return false;
+                }
+            };
+
+    /** How object names are checked. */
+    default Names.Rule nameRule() {
+        return Names.Rule.SUBDOMAIN;
+    }
+
+    /**
+     * Whether a create drops the {@code status} the client sent (most kinds with a status:
+     * clients may not set it); Nodes keep it.
+     */
+    default boolean resetStatusOnCreate() {
+        return true;
+    }
+
+    /** Whether the kind has a {@code spec} whose changes bump {@code metadata.generation}. */
+    default boolean hasSpec() {
+        return true;
+    }
+
+    /** Fills in defaults; called on every create and update, on the decoded object. */
+    default void applyDefaults(HasMetadata object) {}
+
+    /** Called on create only, after defaults (e.g. initial status). */
+    default void prepareForCreate(HasMetadata object) {}
+
+    /** Checks a new or updated object; errors use JSON paths like {@code spec.replicas}. */
+    default void validate(HasMetadata object, FieldErrors errors) {}
+
+    /** Extra checks on update (immutable fields); called after {@link #validate}. */
+    default void validateUpdate(HasMetadata object, HasMetadata old, FieldErrors errors) {}
+}
