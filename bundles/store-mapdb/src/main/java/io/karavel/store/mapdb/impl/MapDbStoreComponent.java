@@ -42,7 +42,7 @@ public final class MapDbStoreComponent implements Store {
                 + " of heap with typical objects.")
         int history_size() default MapDbStore.Options.DEFAULT_HISTORY_SIZE;
 
-        @AttributeDefinition(description = "Most writes group-committed by one MapDB commit (one fsync round).")
+        @AttributeDefinition(description = "Most writes group-committed together (one journal fdatasync).")
         int max_batch_size() default MapDbStore.Options.DEFAULT_MAX_BATCH_SIZE;
 
         @AttributeDefinition(description = "Changes a watch may have queued before the store closes it"
@@ -52,6 +52,14 @@ public final class MapDbStoreComponent implements Store {
         @AttributeDefinition(description = "Use a FileChannel volume (true) or a RandomAccessFile volume"
                 + " (false). Memory mapping is never used: a failed delayed write would crash the JVM.")
         boolean file_channel() default true;
+
+        @AttributeDefinition(description = "Milliseconds between checkpoints of the journal into the MapDB"
+                + " file (also done early when many keys are dirty). Longer: less disk work, longer replay"
+                + " after a crash.")
+        long checkpoint_interval_ms() default MapDbStore.Options.DEFAULT_CHECKPOINT_INTERVAL_MILLIS;
+
+        @AttributeDefinition(description = "Size in bytes of each pre-allocated journal segment file.")
+        long journal_segment_bytes() default MapDbStore.Options.DEFAULT_JOURNAL_SEGMENT_BYTES;
     }
 
     private final MapDbStore store;
@@ -63,7 +71,8 @@ public final class MapDbStoreComponent implements Store {
 
     static MapDbStore.Options options(Config config) {
         return new MapDbStore.Options(
-                config.history_size(), config.max_batch_size(), config.max_watch_lag(), config.file_channel());
+                config.history_size(), config.max_batch_size(), config.max_watch_lag(), config.file_channel(),
+                config.checkpoint_interval_ms(), config.journal_segment_bytes());
     }
 
     /** A relative {@code dir} is resolved against {@code base} when set, else the working directory. */
