@@ -335,6 +335,10 @@ public final class MapDbStore implements Store, AutoCloseable {
         }
     }
 
+    DurableState durableState() {
+        return durable;
+    }
+
     // ---- the committer ----
 
     private void runCommitter() {

@@ -100,7 +100,7 @@ class MapDbStoreTest {
                 store.commitAsync(Mutation.delete("/b", 2)),
                 store.commitAsync(Mutation.create("/b", bytes("4"))));
         assertThat(results.get(0).join().modRevision()).isEqualTo(1);
-        assertThat(results.get(1)).isCompletedExceptionally();
+        assertThatThrownBy(() -> results.get(1).join()).hasCauseInstanceOf(KeyExistsException.class);
         assertThat(results.get(2).join().modRevision()).isEqualTo(2);
         assertThat(results.get(3).join().modRevision()).isEqualTo(3);
         KeyValue recreated = results.get(4).join();
@@ -275,5 +275,38 @@ class MapDbStoreTest {
         assertThat(revisions.stream().sorted().collect(Collectors.toList()))
                 .isEqualTo(LongStream.rangeClosed(1, threads * perThread).boxed().collect(Collectors.toList()));
         assertThat(store.currentRevision()).isEqualTo(threads * perThread);
+    }
+
+    @Test
+    void journalIsCheckpointedAndReleasedAndReopenSeesEverything() {
+        MapDbStore.Options options = MapDbStore.Options.defaults()
+                .withJournalSegmentBytes(16 * 1024)
+                .withCheckpointIntervalMillis(20);
+        MapDbStore store = MapDbStore.open(dir, options);
+        for (int i = 0; i < 200; i++) {
+            store.create("/j/" + i, new byte[1024]);
+        }
+        // 200 KiB went through 16 KiB segments: checkpoints must have released most of them.
+        Await.until("journal released", () -> store.durableState().journalSegments() <= 2);
+        store.close();
+
+        MapDbStore reopened = track(MapDbStore.open(dir, options));
+        assertThat(reopened.currentRevision()).isEqualTo(200);
+        assertThat(reopened.list("/j/", null, 0).items()).hasSize(200);
+    }
+
+    @Test
+    void damagedCheckpointIsReportedNotServed() {
+        MapDbStore store = open();
+        store.create("/a", bytes("1"));
+        store.close();
+        // Simulates a MapDB commit torn by a crash: an entry the digest does not account for.
+        org.mapdb.DB db = org.mapdb.DBMaker.fileDB(dir.resolve("store.db").toFile())
+                .transactionEnable().fileChannelEnable().make();
+        db.hashMap("keys", org.mapdb.Serializer.STRING, org.mapdb.Serializer.BYTE_ARRAY).createOrOpen()
+                .put("/ghost", new byte[20]);
+        db.commit();
+        db.close();
+        assertThatThrownBy(this::open).isInstanceOf(IllegalStateException.class).hasMessageContaining("inconsistent");
     }
 }
