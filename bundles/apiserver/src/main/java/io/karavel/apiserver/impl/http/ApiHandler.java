@@ -159,6 +159,16 @@ public final class ApiHandler extends Handler.Abstract {
         RestRequest req = new RestRequest(info, type, query, body,
                 request.getHeaders().get(HttpHeader.CONTENT_TYPE), user);
 
+        if ("scale".equals(sub)) {
+            RestResponse scale = switch (info.verb()) {
+                case "get" -> service.getScale(req);
+                case "update" -> service.updateScale(req);
+                case "patch" -> service.patchScale(req);
+                default -> throw ApiException.methodNotAllowed("the server does not allow this method on the requested resource");
+            };
+            writeJson(response, callback, scale.code(), scale.body(), scale.warnings());
+            return;
+        }
         if (sub != null && !sub.equals("status")) {
             throw ApiException.methodNotAllowed(
                     "the " + type.plural() + "/" + sub + " subresource is not implemented yet");

@@ -194,48 +194,89 @@ public final class ResourceService {
     /** PATCH with any of the supported patch types, on the main resource or {@code /status}. */
     public RestResponse patch(RestRequest req) {
         rejectDryRun(req);
-        ResourceType type = req.type();
         FieldValidation validation = FieldValidation.parse(req.param("fieldValidation"));
-        String mediaType = req.contentType() == null ? "" : req.contentType().split(";")[0].trim().toLowerCase(Locale.ROOT);
-        JsonNode patch;
+        String mediaType = patchMediaType(req);
+        JsonNode patch = parsePatch(req);
+        return writeWithRetry(req, -1, validation, old -> applyPatch(mediaType, old, patch));
+    }
+
+    /** The patch type from the Content-Type; 415 for unsupported ones (server-side apply included, for now). */
+    private static String patchMediaType(RestRequest req) {
+        String mediaType = req.contentType() == null
+                ? "" : req.contentType().split(";")[0].trim().toLowerCase(Locale.ROOT);
         switch (mediaType) {
-            case "application/strategic-merge-patch+json", "application/merge-patch+json", "application/json-patch+json" -> {
-                try {
-                    patch = Json.MAPPER.readTree(req.body());
-                } catch (java.io.IOException e) {
-                    throw ApiException.badRequest("the body of the request is not valid JSON: " + e.getMessage());
-                }
-                if (patch == null || patch.isMissingNode()) {
-                    throw ApiException.badRequest("the patch is empty");
-                }
-            }
-            case "application/apply-patch+yaml" -> throw new ApiException(
-                    415, "UnsupportedMediaType",
-                    "server-side apply (application/apply-patch+yaml) is not supported yet: use client-side"
-                            + " kubectl apply (without --server-side)");
-            default -> throw new ApiException(
-                    415, "UnsupportedMediaType",
-                    "the body of the request was in an unknown format - accepted media types include:"
-                            + " application/json-patch+json, application/merge-patch+json,"
-                            + " application/strategic-merge-patch+json (got " + req.contentType() + ")");
+            case "application/strategic-merge-patch+json", "application/merge-patch+json", "application/json-patch+json":
+                return mediaType;
+            case "application/apply-patch+yaml":
+                throw new ApiException(415, "UnsupportedMediaType",
+                        "server-side apply (application/apply-patch+yaml) is not supported yet: use client-side"
+                                + " kubectl apply (without --server-side)");
+            default:
+                throw new ApiException(415, "UnsupportedMediaType",
+                        "the body of the request was in an unknown format - accepted media types include:"
+                                + " application/json-patch+json, application/merge-patch+json,"
+                                + " application/strategic-merge-patch+json (got " + req.contentType() + ")");
         }
-        final JsonNode thePatch = patch;
-        return writeWithRetry(req, -1, validation, old -> {
-            try {
-                return switch (mediaType) {
-                    case "application/strategic-merge-patch+json" -> strategicMerge.apply(old, thePatch);
-                    case "application/merge-patch+json" -> asObject(JsonMergePatch.apply(old, thePatch));
-                    default -> asObject(JsonPatch.apply(thePatch, old));
-                };
-            } catch (IllegalArgumentException | JsonPatchException e) {
-                throw new ApiException(422, "Invalid", "the patch could not be applied: " + e.getMessage());
-            } catch (RuntimeException e) {
-                if (e instanceof ApiException) {
-                    throw e;
-                }
-                throw ApiException.badRequest("the patch could not be applied: " + e.getMessage());
+    }
+
+    private static JsonNode parsePatch(RestRequest req) {
+        try {
+            JsonNode patch = Json.MAPPER.readTree(req.body());
+            if (patch == null || patch.isMissingNode()) {
+                throw ApiException.badRequest("the patch is empty");
             }
+            return patch;
+        } catch (java.io.IOException e) {
+            throw ApiException.badRequest("the body of the request is not valid JSON: " + e.getMessage());
+        }
+    }
+
+    private ObjectNode applyPatch(String mediaType, ObjectNode old, JsonNode patch) {
+        try {
+            return switch (mediaType) {
+                case "application/strategic-merge-patch+json" -> strategicMerge.apply(old, patch);
+                case "application/merge-patch+json" -> asObject(JsonMergePatch.apply(old, patch));
+                default -> asObject(JsonPatch.apply(patch, old));
+            };
+        } catch (IllegalArgumentException | JsonPatchException e) {
+            throw new ApiException(422, "Invalid", "the patch could not be applied: " + e.getMessage());
+        }
+    }
+
+    // ---------------------------------------------------------------- scale subresource
+
+    /** GET {@code /scale}: the object's replicas as an {@code autoscaling/v1 Scale}. */
+    public RestResponse getScale(RestRequest req) {
+        return RestResponse.ok(Scales.toScale(served(load(req.type(), req.info().namespace(), req.info().name()))));
+    }
+
+    /** PUT {@code /scale}: sets {@code spec.replicas}; a stale Scale resourceVersion is a 409. */
+    public RestResponse updateScale(RestRequest req) {
+        rejectDryRun(req);
+        ObjectNode scale = ObjectDecoder.parseJsonBody(req.body(), req.contentType());
+        long precondition = parseResourceVersion(Json.text(scale.path("metadata"), "resourceVersion"));
+        int replicas = Scales.replicas(scale);
+        RestResponse r = writeWithRetry(req, precondition, FieldValidation.IGNORE, old -> Scales.withReplicas(old, replicas));
+        return new RestResponse(r.code(), Scales.toScale((ObjectNode) r.body()), r.warnings());
+    }
+
+    /** PATCH {@code /scale} (kubectl scale sends a merge patch): the patch applies to the Scale. */
+    public RestResponse patchScale(RestRequest req) {
+        rejectDryRun(req);
+        String mediaType = patchMediaType(req);
+        JsonNode patch = parsePatch(req);
+        RestResponse r = writeWithRetry(req, -1, FieldValidation.IGNORE, old -> {
+            ObjectNode patched = applyPatch(
+                    mediaType.equals("application/strategic-merge-patch+json") ? "application/merge-patch+json" : mediaType,
+                    Scales.toScale(old), patch);
+            ObjectNode updated = Scales.withReplicas(old, Scales.replicas(patched));
+            String rv = Json.text(patched.path("metadata"), "resourceVersion");
+            if (rv != null) {
+                ((ObjectNode) updated.path("metadata")).put("resourceVersion", rv);
+            }
+            return updated;
         });
+        return new RestResponse(r.code(), Scales.toScale((ObjectNode) r.body()), r.warnings());
     }
 
     /** Something that builds the new object's JSON from the stored one (with its resourceVersion set). */

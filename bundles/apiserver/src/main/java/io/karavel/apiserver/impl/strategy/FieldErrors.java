@@ -25,6 +25,12 @@ public final class FieldErrors {
         return this;
     }
 
+    /** Like {@link #invalid} for a value already rendered the Go way (e.g. {@code map[string]string{...}}): not quoted. */
+    public FieldErrors invalidRendered(String field, String rendered, String detail) {
+        causes.add(new ApiException.Cause("FieldValueInvalid", "Invalid value: " + rendered + ": " + detail, field));
+        return this;
+    }
+
     public FieldErrors duplicate(String field, Object value) {
         causes.add(new ApiException.Cause("FieldValueDuplicate", "Duplicate value: " + quote(value), field));
         return this;

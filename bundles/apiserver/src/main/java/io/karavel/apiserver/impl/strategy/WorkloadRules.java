@@ -36,9 +36,9 @@ final class WorkloadRules {
                 matches = true;
             }
             if (!matches) {
-                errors.invalid(
+                errors.invalidRendered(
                         "spec.template.metadata.labels",
-                        "map[string]string" + new TreeMap<>(labels == null ? Map.of() : labels),
+                        goMap(labels),
                         "`selector` does not match template `labels`");
             }
         }
@@ -51,6 +51,20 @@ final class WorkloadRules {
                     template.getSpec().getRestartPolicy(),
                     java.util.List.of("Always"));
         }
+    }
+
+    /** Renders labels as Go's %#v does, as Kubernetes' message shows them. */
+    private static String goMap(Map<String, String> labels) {
+        StringBuilder s = new StringBuilder("map[string]string{");
+        boolean first = true;
+        for (Map.Entry<String, String> e : new TreeMap<>(labels == null ? Map.<String, String>of() : labels).entrySet()) {
+            if (!first) {
+                s.append(", ");
+            }
+            first = false;
+            s.append('"').append(e.getKey()).append("\":\"").append(e.getValue()).append('"');
+        }
+        return s.append('}').toString();
     }
 
     static void validateSelectorUnchanged(LabelSelector now, LabelSelector old, FieldErrors errors) {
