@@ -242,6 +242,26 @@ class ApiServerHttpTest {
     }
 
     @Test
+    void leaseSecretAndEvent() throws Exception {
+        String ns = namespace();
+        TestServer.Reply lease = s.post("/apis/coordination.k8s.io/v1/namespaces/" + ns + "/leases",
+                "{\"apiVersion\":\"coordination.k8s.io/v1\",\"kind\":\"Lease\",\"metadata\":{\"name\":\"n1\"},"
+                        + "\"spec\":{\"holderIdentity\":\"n1\",\"leaseDurationSeconds\":40,\"renewTime\":\"2026-11-25T15:00:00.123456Z\"}}");
+        assertThat(lease.code()).as(lease.text()).isEqualTo(201);
+        assertThat(lease.json().at("/spec/renewTime").asText()).isEqualTo("2026-11-25T15:00:00.123456Z");
+        JsonNode secret = s.post("/api/v1/namespaces/" + ns + "/secrets",
+                "{\"apiVersion\":\"v1\",\"kind\":\"Secret\",\"metadata\":{\"name\":\"s\"},\"stringData\":{\"pw\":\"hunter2\"}}").json();
+        assertThat(secret.at("/data/pw").asText()).isEqualTo("aHVudGVyMg==");
+        assertThat(secret.has("stringData")).isFalse();
+        assertThat(secret.get("type").asText()).isEqualTo("Opaque");
+        TestServer.Reply event = s.post("/api/v1/namespaces/" + ns + "/events",
+                "{\"apiVersion\":\"v1\",\"kind\":\"Event\",\"metadata\":{\"name\":\"e\"},\"involvedObject\":{\"kind\":\"Pod\",\"name\":\"p\"},"
+                        + "\"reason\":\"Started\",\"type\":\"Normal\",\"eventTime\":\"2026-11-25T15:00:00.123456Z\",\"count\":1}");
+        assertThat(event.code()).as(event.text()).isEqualTo(201);
+        assertThat(event.json().at("/metadata").has("generation")).isFalse();
+    }
+
+    @Test
     void scaleSubresource() throws Exception {
         String ns = namespace();
         String base = "/apis/apps/v1/namespaces/" + ns + "/deployments";

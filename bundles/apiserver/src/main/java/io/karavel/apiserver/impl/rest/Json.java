@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 
@@ -21,7 +22,9 @@ public final class Json {
                     .setSerializationInclusion(JsonInclude.Include.NON_NULL)
                     .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
                     .configure(SerializationFeature.FAIL_ON_EMPTY_BEANS, false)
-                    .configure(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS, false);
+                    .configure(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS, false)
+                    // fabric8 models some times as java.time types (Lease spec.renewTime)
+                    .registerModule(new JavaTimeModule());
 
     private Json() {}
 

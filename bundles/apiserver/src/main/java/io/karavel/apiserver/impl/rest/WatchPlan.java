@@ -67,12 +67,14 @@ public final class WatchPlan {
         FieldSelector fields = ResourceService.fieldSelector(req);
         if (name != null) {
             // GET .../pods/x?watch=1 watches one object
-            fields = FieldSelector.parse(
-                    (req.param("fieldSelector") == null || req.param("fieldSelector").isEmpty()
-                                    ? ""
-                                    : req.param("fieldSelector") + ",")
-                            + "metadata.name=" + name,
-                    FieldSelector.COMMON_FIELDS);
+            String given = req.param("fieldSelector");
+            try {
+                fields = FieldSelector.parse(
+                        (given == null || given.isEmpty() ? "" : given + ",") + "metadata.name=" + name,
+                        FieldSelector.COMMON_FIELDS);
+            } catch (IllegalArgumentException e) {
+                throw ApiException.badRequest(e.getMessage());
+            }
         }
         return new WatchPlan(
                 req.type(),
