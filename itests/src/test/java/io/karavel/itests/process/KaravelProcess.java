@@ -7,14 +7,9 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -49,14 +44,17 @@ final class KaravelProcess implements AutoCloseable {
         this.rmiServerPort = freePort();
     }
 
-    /** Copies the built assembly into a fresh directory under {@code target/}. */
+    /**
+     * Unpacks the built archive into a fresh directory under {@code target/}: a clean install,
+     * untouched by whatever ran from the build's own assembly directory.
+     */
     static KaravelProcess fromFreshCopy(String name, String profile) {
-        String assembly = System.getProperty("karavel.assembly.dir");
-        if (assembly == null) {
-            throw new IllegalStateException("system property karavel.assembly.dir is not set");
+        String archive = System.getProperty("karavel.assembly.archive");
+        if (archive == null) {
+            throw new IllegalStateException("system property karavel.assembly.archive is not set");
         }
         Path home = Paths.get("target", "karavel-homes", name + "-" + System.nanoTime()).toAbsolutePath();
-        copyTree(Paths.get(assembly), home);
+        unpack(Paths.get(archive), home);
         return new KaravelProcess(home, profile);
     }
 
@@ -182,24 +180,19 @@ final class KaravelProcess implements AutoCloseable {
         }
     }
 
-    private static void copyTree(Path from, Path to) {
+    private static void unpack(Path archive, Path home) {
         try {
-            Files.walkFileTree(from, new SimpleFileVisitor<>() {
-                @Override
-                public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
-                    Files.createDirectories(to.resolve(from.relativize(dir).toString()));
-                    return FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                    Files.copy(file, to.resolve(from.relativize(file).toString()),
-                            StandardCopyOption.COPY_ATTRIBUTES, LinkOption.NOFOLLOW_LINKS);
-                    return FileVisitResult.CONTINUE;
-                }
-            });
+            Files.createDirectories(home);
+            Process tar = new ProcessBuilder("tar", "-xzf", archive.toString(), "-C", home.toString(),
+                    "--strip-components=1").inheritIO().start();
+            if (tar.waitFor() != 0) {
+                throw new IllegalStateException("tar could not unpack " + archive);
+            }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
         }
     }
 }
