@@ -4,28 +4,20 @@ import io.karavel.api.store.Change;
 import io.karavel.api.store.KeyValue;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.zip.CRC32C;
-import org.mapdb.Atomic;
-import org.mapdb.DB;
-import org.mapdb.DBMaker;
-import org.mapdb.HTreeMap;
-import org.mapdb.Serializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The durable half of the store: a {@link ChangeJournal} that makes each batch durable with one
- * {@code fdatasync}, and a MapDB file (write-ahead log on) that checkpoints the journal in the
- * background and holds every live key and the revision counter. It knows nothing about
+ * {@code fdatasync}, checkpointed in the background into two MapDB files. It knows nothing about
  * validation, watches or callers.
  *
  * <p><b>The seam.</b> {@link #apply(List)} is the one way state changes: "make this ordered batch
@@ -36,92 +28,165 @@ import org.slf4j.LoggerFactory;
  * the batch must be treated as not written (a journal record is all-or-nothing: its checksum
  * rejects a torn one).
  *
- * <p><b>Recovery.</b> Opening loads the MapDB checkpoint (revision R), then replays the journal's
- * changes after R. The checkpoint thread applies published batches to MapDB every
- * {@code checkpointInterval} (or sooner when many keys are dirty), collapsing repeated writes of a
- * key, commits them with the new revision in one MapDB transaction, then deletes journal segments
- * the checkpoint covers. A MapDB commit interrupted by a crash cannot be replayed by MapDB 3.1
- * (it never replays its own WAL), so each checkpoint also stores a digest of its entries, checked
- * on load: a torn checkpoint is reported instead of being served.
+ * <p><b>Checkpoints.</b> A MapDB 3.1 commit is not crash-atomic (see {@link Checkpoint}), so there
+ * are two checkpoint files, {@code checkpoint-a.db} and {@code checkpoint-b.db}, written in turn
+ * by the checkpoint thread every {@code checkpointInterval} (sooner when many keys are dirty): at
+ * any moment at most one of them is being written, the other is whole. Each write applies only
+ * the latest state of the keys changed since that file's own revision (repeated writes of a key
+ * collapse), with the new revision and digest, in one MapDB transaction. The journal keeps every
+ * change newer than the older of the two files and deletes the segments both cover.
  *
- * <p>The in-memory variant has no journal and commits MapDB (on byte arrays) synchronously.
+ * <p><b>Recovery.</b> Opening loads the newest checkpoint whose digest verifies, then replays the
+ * journal after it. A damaged file (the one a crash interrupted) is deleted and rebuilt from the
+ * recovered state at its next turn; the other file catches up from the journal.
  *
- * <p>Threads: one thread (the committer) calls {@link #apply}; {@link #open} runs before it
- * starts and {@link #close} after it stopped; the checkpoint thread alone touches MapDB in
- * between.
+ * <p>The in-memory variant has one checkpoint on byte arrays, written synchronously, no journal.
+ *
+ * <p>Threads: one thread (the committer) calls {@link #apply}; the constructor runs before it
+ * starts and {@link #close} after it stopped; the checkpoint thread alone touches the MapDB files
+ * in between.
  */
 final class DurableState implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(DurableState.class);
 
-    /** Encoded value: createRevision (8 bytes), modRevision (8 bytes), then the value bytes. */
-    private static final int HEADER_BYTES = 16;
     private static final int MAX_DIRTY_KEYS = 20_000;
     private static final List<Change> STOP = List.of();
 
-    private final DB db;
-    private final HTreeMap<String, byte[]> keys;
-    private final Atomic.Long revision;
-    private final Atomic.Long digest;
+    private final Checkpoint[] checkpoints;
+    /** Per checkpoint: the latest change of each key written since its revision. */
+    private final List<Map<String, Change>> dirty = new ArrayList<>();
     private final ChangeJournal journal; // null in memory
     private final long checkpointIntervalNanos;
     private final LinkedBlockingQueue<List<Change>> toCheckpoint = new LinkedBlockingQueue<>();
     private final Thread checkpointer;
     private volatile long durableRevision;
 
-    private DurableState(DB db, Path journalDir, long segmentBytes, long checkpointIntervalMillis,
-            Map<String, KeyValue> index) {
-        this.db = db;
-        // A hash map, not a B-tree: the store never reads MapDB by key range (the in-memory index
-        // serves reads), and a B-tree would rewrite a whole node of ~1 KiB values on every insert.
-        this.keys = db.hashMap("keys", Serializer.STRING, Serializer.BYTE_ARRAY).createOrOpen();
-        this.revision = db.atomicLong("revision").createOrOpen();
-        this.digest = db.atomicLong("digest").createOrOpen();
-        db.commit();
-        this.checkpointIntervalNanos = TimeUnit.MILLISECONDS.toNanos(checkpointIntervalMillis);
+    /** The in-memory variant. */
+    private DurableState(Map<String, KeyValue> index) {
+        this.checkpoints = new Checkpoint[] {Checkpoint.openInMemory()};
+        this.journal = null;
+        this.checkpointer = null;
+        this.checkpointIntervalNanos = 0;
+        checkpoints[0].load(index);
+        durableRevision = checkpoints[0].revision();
+    }
 
-        long checkpointRevision = revision.get();
-        long loadedDigest = 0;
-        for (Map.Entry<String, byte[]> entry : keys.getEntries()) {
-            KeyValue kv = decode(entry.getKey(), entry.getValue());
-            index.put(kv.key(), kv);
-            loadedDigest ^= entryDigest(entry.getKey(), entry.getValue());
-        }
-        if (loadedDigest != digest.get()) {
-            throw new IllegalStateException("the store checkpoint (MapDB file) is inconsistent: an interrupted"
-                    + " checkpoint commit damaged it. Restore the store directory from a backup.");
-        }
-        durableRevision = checkpointRevision;
-        if (journalDir == null) {
-            journal = null;
-            checkpointer = null;
-            return;
-        }
-        Map<String, Change> replayed = new LinkedHashMap<>();
-        journal = ChangeJournal.open(journalDir, segmentBytes, checkpointRevision, change -> {
-            if (change.type() == Change.Type.DELETED) {
-                index.remove(change.key());
-            } else {
-                index.put(change.key(), change.toKeyValue());
+    private DurableState(Path dir, boolean fileChannel, long checkpointIntervalMillis, long segmentBytes,
+            Map<String, KeyValue> index) {
+        this.checkpointIntervalNanos = TimeUnit.MILLISECONDS.toNanos(checkpointIntervalMillis);
+        Path[] files = {dir.resolve("checkpoint-a.db"), dir.resolve("checkpoint-b.db")};
+        checkpoints = new Checkpoint[2];
+        boolean[] rebuild = new boolean[2];
+        for (int i = 0; i < 2; i++) {
+            dirty.add(new LinkedHashMap<>());
+            try {
+                checkpoints[i] = Checkpoint.openFile(files[i], fileChannel);
+            } catch (RuntimeException e) {
+                LOG.warn("Store checkpoint {} cannot be opened ({}); rebuilding it", files[i], e.toString());
+                checkpoints[i] = recreate(files[i], fileChannel);
+                rebuild[i] = true;
             }
-            replayed.put(change.key(), change);
-        });
-        durableRevision = journal.lastRevision();
-        if (!replayed.isEmpty()) {
-            LOG.info("Replayed the store journal from revision {} to {} ({} keys)", checkpointRevision,
-                    durableRevision, replayed.size());
-            toCheckpoint.add(List.copyOf(replayed.values()));
+        }
+        try {
+            // The newest checkpoint that verifies is the base; the other one is only verified.
+            int base = checkpoints[0].revision() >= checkpoints[1].revision() ? 0 : 1;
+            if (!loadOrRebuild(base, files, fileChannel, index, rebuild)) {
+                base = 1 - base;
+                if (!loadOrRebuild(base, files, fileChannel, index, rebuild)) {
+                    throw new IllegalStateException("both store checkpoints in " + dir + " are damaged");
+                }
+            } else {
+                loadOrRebuild(1 - base, files, fileChannel, null, rebuild);
+            }
+            long baseRevision = checkpoints[base].revision();
+            long replayFrom = baseRevision;
+            for (int i = 0; i < 2; i++) {
+                if (!rebuild[i]) {
+                    replayFrom = Math.min(replayFrom, checkpoints[i].revision());
+                }
+            }
+            long[] firstReplayed = {-1};
+            journal = ChangeJournal.open(dir.resolve("journal"), segmentBytes, replayFrom, change -> {
+                if (firstReplayed[0] < 0) {
+                    firstReplayed[0] = change.revision();
+                }
+                if (change.revision() > baseRevision) {
+                    if (change.type() == Change.Type.DELETED) {
+                        index.remove(change.key());
+                    } else {
+                        index.put(change.key(), change.toKeyValue());
+                    }
+                }
+                for (int i = 0; i < 2; i++) {
+                    if (change.revision() > checkpoints[i].revision()) {
+                        dirty.get(i).put(change.key(), change);
+                    }
+                }
+            });
+            if (journal.lastRevision() < baseRevision
+                    || firstReplayed[0] > baseRevision + 1) {
+                throw new IllegalStateException("the store journal in " + dir + " does not continue checkpoint "
+                        + files[base] + " at revision " + baseRevision + ": journal files are missing");
+            }
+            for (int i = 0; i < 2; i++) {
+                if (firstReplayed[0] > checkpoints[i].revision() + 1) {
+                    rebuild[i] = true; // the journal no longer holds what this one misses
+                }
+                if (rebuild[i]) {
+                    Map<String, Change> all = dirty.get(i);
+                    all.clear();
+                    for (KeyValue kv : index.values()) {
+                        all.put(kv.key(), new Change(kv.modRevision(), Change.Type.CREATED, kv.key(), kv.value(),
+                                kv.createRevision(), null));
+                    }
+                }
+            }
+            durableRevision = journal.lastRevision();
+            if (durableRevision > baseRevision) {
+                LOG.info("Replayed the store journal from revision {} to {}", baseRevision, durableRevision);
+            }
+        } catch (RuntimeException e) {
+            for (Checkpoint checkpoint : checkpoints) {
+                checkpoint.close();
+            }
+            throw e;
         }
         checkpointer = new Thread(this::runCheckpoints, "karavel-store-checkpoint");
         checkpointer.setDaemon(true);
         checkpointer.start();
     }
 
+    /** Loads (or verifies, when {@code index} is null) one checkpoint; a damaged one is recreated empty. */
+    private boolean loadOrRebuild(int i, Path[] files, boolean fileChannel, Map<String, KeyValue> index,
+            boolean[] rebuild) {
+        if (rebuild[i]) {
+            return false;
+        }
+        try {
+            checkpoints[i].load(index);
+            return true;
+        } catch (RuntimeException e) {
+            LOG.warn("Store checkpoint {} is damaged ({}); rebuilding it", files[i], e.toString());
+            if (index != null) {
+                index.clear();
+            }
+            checkpoints[i].close();
+            checkpoints[i] = recreate(files[i], fileChannel);
+            rebuild[i] = true;
+            return false;
+        }
+    }
+
+    private static Checkpoint recreate(Path file, boolean fileChannel) {
+        Checkpoint.delete(file);
+        return Checkpoint.openFile(file, fileChannel);
+    }
+
     /**
-     * Opens (or creates) the store in {@code dir} ({@code store.db} and {@code journal/}),
+     * Opens (or creates) the store in {@code dir} (two checkpoint files and {@code journal/}),
      * filling {@code index} with its state.
      *
-     * @param fileChannel use a {@code FileChannel} volume (else {@code RandomAccessFile}); never
-     *     mmap, whose failed delayed writes crash the JVM with SIGBUS
+     * @param fileChannel MapDB volume: {@code FileChannel} (else {@code RandomAccessFile}); never mmap
      */
     static DurableState openFile(Path dir, boolean fileChannel, long checkpointIntervalMillis, long segmentBytes,
             Map<String, KeyValue> index) {
@@ -130,22 +195,12 @@ final class DurableState implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create store directory " + dir, e);
         }
-        DBMaker.Maker maker = DBMaker.fileDB(dir.resolve("store.db").toFile()).transactionEnable();
-        if (fileChannel) {
-            maker = maker.fileChannelEnable();
-        }
-        DB db = maker.make();
-        try {
-            return new DurableState(db, dir.resolve("journal"), segmentBytes, checkpointIntervalMillis, index);
-        } catch (RuntimeException e) {
-            db.close();
-            throw e;
-        }
+        return new DurableState(dir, fileChannel, checkpointIntervalMillis, segmentBytes, index);
     }
 
     /** Same semantics on byte arrays in the heap, without journal: for unit tests of other modules. */
     static DurableState openInMemory(Map<String, KeyValue> index) {
-        return new DurableState(DBMaker.memoryDB().transactionEnable().make(), null, 0, 0, index);
+        return new DurableState(index);
     }
 
     /** The revision of the last durable batch. */
@@ -166,7 +221,7 @@ final class DurableState implements AutoCloseable {
         if (journal == null) {
             Map<String, Change> latest = new LinkedHashMap<>();
             changes.forEach(c -> latest.put(c.key(), c));
-            writeCheckpoint(latest, changes.get(changes.size() - 1).revision());
+            checkpoints[0].write(latest.values(), changes.get(changes.size() - 1).revision());
         } else {
             journal.append(changes);
             toCheckpoint.add(changes);
@@ -175,73 +230,57 @@ final class DurableState implements AutoCloseable {
     }
 
     private void runCheckpoints() {
-        Map<String, Change> dirty = new LinkedHashMap<>();
-        long dirtyRevision = 0;
+        long receivedRevision = durableRevision;
+        int next = checkpoints[0].revision() <= checkpoints[1].revision() ? 0 : 1; // the older first
         long nextCheckpoint = System.nanoTime() + checkpointIntervalNanos;
         boolean stopping = false;
-        while (!stopping || !dirty.isEmpty()) {
+        while (true) {
             try {
-                List<Change> batch = stopping ? null
-                        : toCheckpoint.poll(Math.max(0, nextCheckpoint - System.nanoTime()), TimeUnit.NANOSECONDS);
+                List<Change> batch = toCheckpoint.poll(
+                        Math.max(0, nextCheckpoint - System.nanoTime()), TimeUnit.NANOSECONDS);
                 if (batch == STOP) {
                     stopping = true;
-                    // whatever was queued before STOP is drained below
                 } else if (batch != null) {
-                    for (Change change : batch) {
-                        dirty.put(change.key(), change);
+                    for (Map<String, Change> changed : dirty) {
+                        for (Change change : batch) {
+                            changed.put(change.key(), change);
+                        }
                     }
-                    dirtyRevision = batch.get(batch.size() - 1).revision();
-                    if (dirty.size() < MAX_DIRTY_KEYS && System.nanoTime() < nextCheckpoint) {
+                    receivedRevision = batch.get(batch.size() - 1).revision();
+                    if (dirty.get(next).size() < MAX_DIRTY_KEYS && System.nanoTime() < nextCheckpoint) {
                         continue;
                     }
                 }
-                if (!dirty.isEmpty()) {
-                    writeCheckpoint(dirty, dirtyRevision);
-                    journal.releaseUpTo(dirtyRevision);
-                    dirty.clear();
+                if (stopping) {
+                    // a last checkpoint of both, so that the next start replays nothing
+                    writeCheckpoint(next, receivedRevision);
+                    writeCheckpoint(1 - next, receivedRevision);
+                    return;
                 }
+                writeCheckpoint(next, receivedRevision);
+                next = 1 - next;
                 nextCheckpoint = System.nanoTime() + checkpointIntervalNanos;
             } catch (InterruptedException e) {
                 return;
             } catch (RuntimeException e) {
                 // The journal still holds everything: retry at the next interval.
                 LOG.error("Store checkpoint to MapDB failed; will retry", e);
-                nextCheckpoint = System.nanoTime() + checkpointIntervalNanos;
                 if (stopping) {
                     return;
                 }
+                nextCheckpoint = System.nanoTime() + checkpointIntervalNanos;
             }
         }
     }
 
-    /** Writes the latest state of each key and the revision in one MapDB transaction. */
-    private void writeCheckpoint(Map<String, Change> latest, long newRevision) {
-        try {
-            long newDigest = digest.get();
-            for (Change change : latest.values()) {
-                byte[] old;
-                if (change.type() == Change.Type.DELETED) {
-                    old = keys.remove(change.key());
-                } else {
-                    byte[] encoded = encode(change);
-                    old = keys.put(change.key(), encoded);
-                    newDigest ^= entryDigest(change.key(), encoded);
-                }
-                if (old != null) {
-                    newDigest ^= entryDigest(change.key(), old);
-                }
-            }
-            digest.set(newDigest);
-            revision.set(newRevision);
-            db.commit();
-        } catch (RuntimeException | Error e) {
-            try {
-                db.rollback();
-            } catch (RuntimeException rollbackFailure) {
-                e.addSuppressed(rollbackFailure);
-            }
-            throw e;
+    private void writeCheckpoint(int i, long revision) {
+        Map<String, Change> changed = dirty.get(i);
+        if (changed.isEmpty() || checkpoints[i].revision() >= revision) {
+            return;
         }
+        checkpoints[i].write(changed.values(), revision);
+        changed.clear();
+        journal.releaseUpTo(Math.min(checkpoints[0].revision(), checkpoints[1].revision()));
     }
 
     /** Writes a last checkpoint (so that the next start replays nothing) and closes the files. */
@@ -256,39 +295,13 @@ final class DurableState implements AutoCloseable {
             }
             journal.close();
         }
-        if (!db.isClosed()) {
-            db.close();
+        for (Checkpoint checkpoint : checkpoints) {
+            checkpoint.close();
         }
     }
 
     /** Number of journal segment files (for tests). */
     int journalSegments() {
         return journal == null ? 0 : journal.segmentCount();
-    }
-
-    private static long entryDigest(String key, byte[] encoded) {
-        CRC32C crc = new CRC32C();
-        crc.update(key.getBytes(StandardCharsets.UTF_8));
-        long high = crc.getValue();
-        crc.update(encoded);
-        return (high << 32) | crc.getValue();
-    }
-
-    private static byte[] encode(Change change) {
-        byte[] value = change.value();
-        return ByteBuffer.allocate(HEADER_BYTES + value.length)
-                .putLong(change.createRevision())
-                .putLong(change.revision())
-                .put(value)
-                .array();
-    }
-
-    private static KeyValue decode(String key, byte[] encoded) {
-        ByteBuffer buffer = ByteBuffer.wrap(encoded);
-        long createRevision = buffer.getLong();
-        long modRevision = buffer.getLong();
-        byte[] value = new byte[encoded.length - HEADER_BYTES];
-        buffer.get(value);
-        return new KeyValue(key, value, createRevision, modRevision);
     }
 }

@@ -8,14 +8,18 @@ import java.nio.file.Path;
  * The child process of {@link CrashRecoveryTest}: opens the store in {@code args[0]} and creates
  * keys {@code /crash/<round>/<writer>/<n>} from several threads as fast as it can, printing
  * {@code ACK <key> <revision> .} once each create returned (is durable). It never stops on its
- * own: the test kills it with SIGKILL.
+ * own: the test kills it with SIGKILL. Optional {@code args[3]}: the checkpoint interval in ms.
  */
 public final class CrashWriter {
     public static void main(String[] args) {
         Path dir = Path.of(args[0]);
         String round = args[1];
         int writers = Integer.parseInt(args[2]);
-        MapDbStore store = MapDbStore.open(dir, MapDbStore.Options.defaults());
+        MapDbStore.Options options = MapDbStore.Options.defaults();
+        if (args.length > 3) { // optional: checkpoint interval, to crash during checkpoints
+            options = options.withCheckpointIntervalMillis(Long.parseLong(args[3]));
+        }
+        MapDbStore store = MapDbStore.open(dir, options);
         PrintStream out = System.out;
         out.println("READY " + store.currentRevision() + " .");
         out.flush();
