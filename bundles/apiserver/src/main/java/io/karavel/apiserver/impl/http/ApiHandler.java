@@ -203,8 +203,18 @@ public final class ApiHandler extends Handler.Abstract {
 
     private void startWatch(Request request, Response response, Callback callback, RestRequest req) {
         WatchPlan plan = WatchPlan.of(req);
-        // fabric8 first asks for a WebSocket upgrade: answering a plain 200 stream makes it fall
-        // back to (or just read) an HTTP watch, whereas any error status breaks its informers.
+        String upgrade = request.getHeaders().get(HttpHeader.UPGRADE);
+        if (upgrade != null && upgrade.equalsIgnoreCase("websocket")) {
+            // fabric8 first asks for a WebSocket watch. We do not speak WebSocket yet: answer a
+            // 200 whose stream ends at once, and fabric8 falls back to a plain HTTP watch. (Any
+            // error status breaks its informers; and a long-lived 200 stream would stall the JDK
+            // client's handshake, which reads the whole body, until timeoutSeconds.)
+            response.setStatus(200);
+            response.getHeaders().put(HttpHeader.CONTENT_TYPE, JSON);
+            response.getHeaders().put(HttpHeader.CONNECTION, "close");
+            response.write(true, ByteBuffer.allocate(0), callback);
+            return;
+        }
         new WatchStream(plan, request, response, callback, executor).start(service.store(), scheduler);
     }
 

@@ -22,9 +22,18 @@ public final class Json {
                     .setSerializationInclusion(JsonInclude.Include.NON_NULL)
                     .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
                     .configure(SerializationFeature.FAIL_ON_EMPTY_BEANS, false)
-                    .configure(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS, false)
-                    // fabric8 models some times as java.time types (Lease spec.renewTime)
-                    .registerModule(new JavaTimeModule());
+                    .configure(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS, false);
+
+    static {
+        // fabric8 models a few times as java.time types (Lease spec.renewTime). The module is an
+        // optional import: without it everything but those fields still works.
+        try {
+            MAPPER.registerModule(new JavaTimeModule());
+        } catch (NoClassDefFoundError e) {
+            org.slf4j.LoggerFactory.getLogger(Json.class).warn(
+                    "jackson-datatype-jsr310 is not installed: Lease times (spec.renewTime) cannot be decoded");
+        }
+    }
 
     private Json() {}
 
