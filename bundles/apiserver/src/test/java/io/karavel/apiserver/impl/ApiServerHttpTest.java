@@ -313,6 +313,31 @@ class ApiServerHttpTest {
         assertThat(bad.json().get("message").asText()).isEqualTo("field label not supported: spec.nodeName");
     }
 
+    @Test
+    void kindSpecificFieldSelectorsAndDeleteCollection() throws Exception {
+        String ns = namespace();
+        String pods = "/api/v1/namespaces/" + ns + "/pods";
+        String pod = "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"%s\",\"labels\":{\"app\":\"x\"}},"
+                + "\"spec\":{%s\"containers\":[{\"name\":\"c\",\"image\":\"i\"}]}}";
+        s.post(pods, pod.formatted("bound", "\"nodeName\":\"n1\","));
+        s.post(pods, pod.formatted("pending", ""));
+        assertThat(names(s.get(pods + "?fieldSelector=spec.nodeName%3Dn1").json().get("items"))).containsExactly("bound");
+        assertThat(names(s.get(pods + "?fieldSelector=spec.nodeName%3D").json().get("items"))).containsExactly("pending");
+        assertThat(names(s.get(pods + "?fieldSelector=status.phase%3DPending,spec.nodeName!%3Dn1").json().get("items"))).containsExactly("pending");
+        assertThat(s.get("/api/v1/namespaces/" + ns + "/events?fieldSelector=involvedObject.name%3Dbound").code()).isEqualTo(200);
+        assertThat(s.get("/api/v1/nodes?fieldSelector=spec.unschedulable%3Dfalse").code()).isEqualTo(200);
+
+        JsonNode deleted = s.send("DELETE", pods + "?labelSelector=app%3Dx", null, null).json();
+        assertThat(deleted.get("items")).hasSize(2);
+        assertThat(s.get(pods).json().get("items")).isEmpty();
+    }
+
+    private static List<String> names(JsonNode items) {
+        List<String> names = new ArrayList<>();
+        items.forEach(i -> names.add(i.at("/metadata/name").asText()));
+        return names;
+    }
+
     // ------------------------------------------------------------ errors
 
     @Test

@@ -41,7 +41,7 @@ public final class BuiltinResources {
                 Secret.class, List.of(), new SecretStrategy()));
         registry.register(new ResourceType(
                 "", "v1", "Event", "events", "event", true, List.of("ev"), none,
-                Event.class, List.of(), ResourceStrategy.NO_SPEC));
+                Event.class, List.of(), ResourceStrategy.EVENT));
         registry.register(new ResourceType(
                 "", "v1", "Pod", "pods", "pod", true, List.of("po"), all,
                 Pod.class,

@@ -496,7 +496,7 @@ public final class ResourceService {
 
     public static FieldSelector fieldSelector(RestRequest req) {
         try {
-            return FieldSelector.parse(req.param("fieldSelector"), FieldSelector.COMMON_FIELDS);
+            return FieldSelector.parse(req.param("fieldSelector"), req.type().strategy().selectableFields());
         } catch (IllegalArgumentException e) {
             throw ApiException.badRequest(e.getMessage());
         }

@@ -71,7 +71,7 @@ public final class WatchPlan {
             try {
                 fields = FieldSelector.parse(
                         (given == null || given.isEmpty() ? "" : given + ",") + "metadata.name=" + name,
-                        FieldSelector.COMMON_FIELDS);
+                        req.type().strategy().selectableFields());
             } catch (IllegalArgumentException e) {
                 throw ApiException.badRequest(e.getMessage());
             }

@@ -21,6 +21,19 @@ public final class FieldSelector implements Predicate<JsonNode> {
     /** Fields every kind supports. */
     public static final Set<String> COMMON_FIELDS = Set.of("metadata.name", "metadata.namespace");
 
+    /** {@link #COMMON_FIELDS} plus a kind's own fields. */
+    public static Set<String> withCommon(String... fields) {
+        java.util.Set<String> all = new java.util.HashSet<>(COMMON_FIELDS);
+        all.addAll(List.of(fields));
+        return Set.copyOf(all);
+    }
+
+    /** Selector names that are not the JSON path (Kubernetes' field label conversions). */
+    private static final java.util.Map<String, String> PATH_ALIASES = java.util.Map.of("source", "source.component");
+
+    /** Booleans that compare as {@code "false"} when absent, as Go's zero value does. */
+    private static final Set<String> BOOLEAN_FIELDS = Set.of("spec.unschedulable", "spec.hostNetwork");
+
     private final List<Term> terms;
 
     private FieldSelector(List<Term> terms) {
@@ -90,10 +103,12 @@ public final class FieldSelector implements Predicate<JsonNode> {
     public boolean test(JsonNode object) {
         for (Term t : terms) {
             JsonNode node = object;
-            for (String part : t.field().split("\\.")) {
+            for (String part : PATH_ALIASES.getOrDefault(t.field(), t.field()).split("\\.")) {
                 node = node == null ? null : node.get(part);
             }
-            String actual = node == null || node.isNull() ? "" : node.asText();
+            String actual = node == null || node.isNull()
+                    ? (BOOLEAN_FIELDS.contains(t.field()) ? "false" : "")
+                    : node.asText();
             if (actual.equals(t.value()) != t.equals()) {
                 return false;
             }

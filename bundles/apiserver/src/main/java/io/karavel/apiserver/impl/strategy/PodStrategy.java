@@ -6,6 +6,15 @@ import io.fabric8.kubernetes.api.model.PodStatus;
 
 /** Pods: pod spec defaults and checks; a new pod starts {@code Pending}. */
 public final class PodStrategy implements ResourceStrategy {
+    private static final java.util.Set<String> FIELDS = io.karavel.apiserver.impl.selector.FieldSelector.withCommon(
+            "spec.nodeName", "spec.restartPolicy", "spec.schedulerName", "spec.serviceAccountName",
+            "spec.hostNetwork", "status.phase", "status.podIP", "status.nominatedNodeName");
+
+    @Override
+    public java.util.Set<String> selectableFields() {
+        return FIELDS;
+    }
+
     @Override
     public void applyDefaults(HasMetadata object) {
         PodSpecRules.applyDefaults(((Pod) object).getSpec());

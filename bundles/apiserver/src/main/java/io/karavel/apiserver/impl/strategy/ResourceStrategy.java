@@ -22,6 +22,23 @@ public interface ResourceStrategy {
                 }
             };
 
+    /** Events: no spec; selectable by the fields {@code kubectl describe} uses. */
+    ResourceStrategy EVENT =
+            new ResourceStrategy() {
+                @Override
+                public boolean hasSpec() {
+                    return false;
+                }
+
+                @Override
+                public java.util.Set<String> selectableFields() {
+                    return io.karavel.apiserver.impl.selector.FieldSelector.withCommon(
+                            "involvedObject.kind", "involvedObject.namespace", "involvedObject.name",
+                            "involvedObject.uid", "involvedObject.apiVersion", "involvedObject.resourceVersion",
+                            "involvedObject.fieldPath", "reason", "reportingComponent", "source", "type");
+                }
+            };
+
     /** How object names are checked. */
     default Names.Rule nameRule() {
         return Names.Rule.SUBDOMAIN;
@@ -38,6 +55,14 @@ public interface ResourceStrategy {
     /** Whether the kind has a {@code spec} whose changes bump {@code metadata.generation}. */
     default boolean hasSpec() {
         return true;
+    }
+
+    /**
+     * The fields a {@code fieldSelector} may use for this kind (JSON paths from the object root).
+     * Every kind supports {@code metadata.name} and {@code metadata.namespace}.
+     */
+    default java.util.Set<String> selectableFields() {
+        return io.karavel.apiserver.impl.selector.FieldSelector.COMMON_FIELDS;
     }
 
     /** Fills in defaults; called on every create and update, on the decoded object. */
