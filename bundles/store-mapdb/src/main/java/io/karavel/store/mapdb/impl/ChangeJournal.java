@@ -171,21 +171,46 @@ final class ChangeJournal implements AutoCloseable {
             throw new IOException("journal failed earlier; reopen the store", failure);
         }
         ByteBuffer record = encode(batch);
+        long start = -1;
         try {
             if (position + record.remaining() > currentCapacity()) {
                 rollOver(batch.get(0).revision(), record.remaining());
             } else if (nextSegment == null && position > currentCapacity() / 2) {
                 prepareNextSegment();
             }
+            start = position;
+            long at = start;
             while (record.hasRemaining()) {
-                position += current.write(record, position);
+                at += current.write(record, at);
             }
             current.force(false);
+            position = at;
             lastRevision = batch.get(batch.size() - 1).revision();
         } catch (IOException | RuntimeException e) {
             failure = e instanceof IOException io ? io : new IOException(e);
+            if (start >= 0) {
+                eraseRecordAt(start);
+            }
             throw failure;
         }
+    }
+
+    /**
+     * Best effort after a failed append: zero the record's length so that a restart does not
+     * replay a batch whose callers were told it failed.
+     */
+    private void eraseRecordAt(long start) {
+        try {
+            current.write(ByteBuffer.allocate(RECORD_HEADER), start);
+            current.force(false);
+        } catch (IOException | RuntimeException e) {
+            failure.addSuppressed(e);
+        }
+    }
+
+    /** Closes the file under the journal: later appends fail as on a failed disk (for tests). */
+    void breakForTests() throws IOException {
+        current.close();
     }
 
     private long currentCapacity() throws IOException {

@@ -300,6 +300,10 @@ final class DurableState implements AutoCloseable {
         }
     }
 
+    ChangeJournal journalForTests() {
+        return journal;
+    }
+
     /** Number of journal segment files (for tests). */
     int journalSegments() {
         return journal == null ? 0 : journal.segmentCount();

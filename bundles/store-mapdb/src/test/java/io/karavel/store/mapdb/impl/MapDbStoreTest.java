@@ -337,4 +337,26 @@ class MapDbStoreTest {
         damage("checkpoint-b.db");
         assertThatThrownBy(this::open).isInstanceOf(IllegalStateException.class).hasMessageContaining("damaged");
     }
+
+    @Test
+    void failedDiskWriteFailsTheBatchAndPublishesNothing() throws Exception {
+        MapDbStore store = open();
+        store.create("/before", bytes("1"));
+        RecordingListener listener = new RecordingListener();
+        store.watch("/", 1, listener);
+
+        store.durableState().journalForTests().breakForTests();
+        assertThatThrownBy(() -> store.create("/lost", bytes("2"))).isInstanceOf(StoreUnavailableException.class);
+        assertThatThrownBy(() -> store.create("/later", bytes("3"))).isInstanceOf(StoreUnavailableException.class);
+        assertThat(store.get("/lost")).isEmpty();
+        assertThat(store.currentRevision()).isEqualTo(1);
+        assertThat(store.list("/", null, 0).items()).extracting(KeyValue::key).containsExactly("/before");
+        store.close();
+        assertThat(listener.changes).isEmpty();
+
+        MapDbStore reopened = open();
+        assertThat(reopened.get("/lost")).isEmpty();
+        assertThat(reopened.get("/before")).isPresent();
+        assertThat(reopened.create("/after", bytes("4")).modRevision()).isEqualTo(2);
+    }
 }
