@@ -383,7 +383,7 @@ public final class MapDbStore implements Store, AutoCloseable {
         try {
             durable.apply(changes);
         } catch (Exception e) {
-            LOG.error("Store commit of {} changes failed; the batch is rolled back", changes.size(), e);
+            LOG.error("Store commit of {} changes failed; none of them is published or acknowledged", changes.size(), e);
             StoreUnavailableException failure =
                     new StoreUnavailableException("store commit failed: " + e, e);
             for (PendingWrite write : batch) {
