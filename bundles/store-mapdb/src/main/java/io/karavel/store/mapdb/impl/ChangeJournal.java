@@ -143,7 +143,15 @@ final class ChangeJournal implements AutoCloseable {
                 break;
             }
             payload.flip();
-            List<Change> batch = decode(payload);
+            List<Change> batch;
+            try {
+                batch = decode(payload);
+            } catch (RuntimeException e) {
+                break; // a checksum collision on garbage: treat as the end, like any bad record
+            }
+            if (batch.isEmpty()) {
+                break;
+            }
             long first = batch.get(0).revision();
             if (expectedNext > 0 && first != expectedNext) {
                 break; // not the continuation of what came before: stale bytes
