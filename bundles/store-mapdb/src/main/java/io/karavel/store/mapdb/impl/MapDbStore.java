@@ -59,8 +59,8 @@ import org.slf4j.LoggerFactory;
  * Reads are served from an in-memory sorted index ({@code key → KeyValue}) that holds exactly the
  * durable state: it is loaded from MapDB and the journal at start and changed only after a batch
  * is durable.
- * {@link #list} holds the read side of a lock that publishing takes for writing, so a list is a
- * snapshot at one revision; {@link #get} needs no lock.
+ * {@link #list} and {@link #get} hold the read side of a lock that publishing takes for writing,
+ * so a read is a snapshot at one revision, never ahead of {@link #currentRevision()}.
  *
  * <h2>Watches</h2>
  *
@@ -204,7 +204,13 @@ public final class MapDbStore implements Store, AutoCloseable {
     @Override
     public Optional<KeyValue> get(String key) {
         Objects.requireNonNull(key, "key");
-        return Optional.ofNullable(index.get(key));
+        // Under the read lock like list: never a key newer than currentRevision() says.
+        publishLock.readLock().lock();
+        try {
+            return Optional.ofNullable(index.get(key));
+        } finally {
+            publishLock.readLock().unlock();
+        }
     }
 
     @Override
