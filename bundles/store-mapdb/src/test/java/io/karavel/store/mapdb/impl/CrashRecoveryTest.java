@@ -7,6 +7,7 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -63,10 +64,11 @@ class CrashRecoveryTest {
     /** Starts a {@link CrashWriter}, reads its acknowledgements, kills it with SIGKILL. */
     private Map<String, Long> runAndKill(String round) throws IOException, InterruptedException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Path stderr = dir.resolveSibling(dir.getFileName() + "-" + round + ".stderr");
         Process child = new ProcessBuilder(
                         java, "-Xmx256m", "-cp", System.getProperty("java.class.path"),
                         CrashWriter.class.getName(), dir.toString(), round, "8", CHECKPOINT_INTERVAL_MILLIS)
-                .redirectError(dir.resolveSibling(dir.getFileName() + "-" + round + ".stderr").toFile())
+                .redirectError(stderr.toFile())
                 .start();
         Map<String, Long> acks = new LinkedHashMap<>();
         try (BufferedReader out = new BufferedReader(
@@ -93,6 +95,16 @@ class CrashRecoveryTest {
             assertThat(child.waitFor(60, TimeUnit.SECONDS)).isTrue();
         }
         assertThat(child.exitValue()).as("killed by SIGKILL").isEqualTo(137);
+        assertThat(acks).as(() -> "acknowledgements of round " + round + "; child stderr:\n" + readQuietly(stderr))
+                .hasSizeGreaterThanOrEqualTo(ACKS_BEFORE_KILL);
         return acks;
+    }
+
+    private static String readQuietly(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (IOException e) {
+            return "(unreadable: " + e + ")";
+        }
     }
 }
