@@ -41,6 +41,8 @@ public class AllInOneFeatureIT extends KaravelKarafTestSupport {
 
         Store store = awaitService(Store.class, "(store.type=mapdb)");
         ApiServerStatus apiServer = ApiServerView.awaitReady(this);
+        assertComponentActive("io.karavel.store.mapdb");
+        assertComponentActive("io.karavel.apiserver");
 
         List<List<String>> lines = tableLines(executeCommand(sessionFactory, "karavel:status"));
         assertEquals(List.of("Item", "Value"), lines.get(0));

@@ -19,6 +19,8 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -38,6 +40,9 @@ import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.InvalidSyntaxException;
 import org.osgi.framework.ServiceReference;
+import org.osgi.service.component.runtime.ServiceComponentRuntime;
+import org.osgi.service.component.runtime.dto.ComponentConfigurationDTO;
+import org.osgi.service.component.runtime.dto.ComponentDescriptionDTO;
 
 /**
  * Boots the built Karavel distribution (system property {@code karavel.assembly.archive}) in a
@@ -62,6 +67,9 @@ public abstract class KaravelKarafTestSupport {
     @Inject
     protected FeaturesService featuresService;
 
+    @Inject
+    protected ServiceComponentRuntime serviceComponentRuntime;
+
     /** Pax Exam configuration: the distribution, moved ports and store, a clean boot. */
     protected static Option[] karavelDistribution() {
         String archive = System.getProperty("karavel.assembly.archive");
@@ -72,7 +80,9 @@ public abstract class KaravelKarafTestSupport {
         int sshPort = freePort();
         String storeDir;
         try {
-            storeDir = Files.createTempDirectory("karavel-paxexam-store").toString();
+            // under target/, so that `mvn clean` removes it
+            Path stores = Files.createDirectories(Paths.get("target", "paxexam", "stores"));
+            storeDir = Files.createTempDirectory(stores, "store-").toAbsolutePath().toString();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -155,6 +165,29 @@ public abstract class KaravelKarafTestSupport {
             }
         });
         return type.cast(found[0]);
+    }
+
+    /** The DS component named {@code name} (its PID, by the house convention) becomes ACTIVE. */
+    protected void assertComponentActive(String name) {
+        await("DS component " + name + " ACTIVE", () -> componentStates(name).contains(ComponentConfigurationDTO.ACTIVE));
+    }
+
+    /** The states of the configurations of a component; empty if no bundle declares it. */
+    private List<Integer> componentStates(String name) {
+        List<Integer> states = new ArrayList<>();
+        for (ComponentDescriptionDTO description : serviceComponentRuntime.getComponentDescriptionDTOs()) {
+            if (description.name.equals(name)) {
+                for (ComponentConfigurationDTO configuration : serviceComponentRuntime.getComponentConfigurationDTOs(description)) {
+                    states.add(configuration.state);
+                }
+            }
+        }
+        return states;
+    }
+
+    /** No bundle declares a DS component of this name. */
+    protected void assertNoComponent(String name) {
+        assertEquals("configurations of component " + name, List.of(), componentStates(name));
     }
 
     /** No service is registered under this interface name (whether or not its package exists here). */

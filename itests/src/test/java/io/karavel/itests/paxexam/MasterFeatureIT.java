@@ -30,6 +30,8 @@ public class MasterFeatureIT extends KaravelKarafTestSupport {
 
         Store store = awaitService(Store.class, "(store.type=mapdb)");
         ApiServerStatus status = ApiServerView.awaitReady(this);
+        assertComponentActive("io.karavel.store.mapdb");
+        assertComponentActive("io.karavel.apiserver");
         assertThat(status.url(), startsWith("http://127.0.0.1:"));
         // ready means the default namespaces were written to the store
         assertTrue("store revision after the default namespaces: " + store.currentRevision(),

@@ -29,5 +29,7 @@ public class NodeFeatureIT extends KaravelKarafTestSupport {
         assertNoBundle("io.karavel.apiserver");
         assertNoService("io.karavel.api.store.Store");
         assertNoService("io.karavel.apiserver.api.ApiServerRuntime");
+        assertNoComponent("io.karavel.store.mapdb");
+        assertNoComponent("io.karavel.apiserver");
     }
 }
