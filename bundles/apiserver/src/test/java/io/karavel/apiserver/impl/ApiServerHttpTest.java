@@ -338,6 +338,30 @@ class ApiServerHttpTest {
         return names;
     }
 
+    @Test
+    void tablesForKubectlGet() throws Exception {
+        String ns = namespace();
+        String base = "/apis/apps/v1/namespaces/" + ns + "/deployments";
+        s.post(base, deployment("web", "\"replicas\":2,"));
+        String accept = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json";
+        var request = java.net.http.HttpRequest.newBuilder(java.net.URI.create(s.url() + base + "?limit=500")).header("Accept", accept).build();
+        JsonNode table = TestServer.JSON.readTree(s.http.send(request, java.net.http.HttpResponse.BodyHandlers.ofString()).body());
+        assertThat(table.get("kind").asText()).isEqualTo("Table");
+        assertThat(table.get("columnDefinitions").findValuesAsText("name")).containsExactly("Name", "Ready", "Up-to-date", "Available", "Age");
+        assertThat(table.at("/rows/0/cells/0").asText()).isEqualTo("web");
+        assertThat(table.at("/rows/0/cells/1").asText()).isEqualTo("0/2");
+        assertThat(table.at("/rows/0/object/kind").asText()).isEqualTo("PartialObjectMetadata");
+        assertThat(table.at("/rows/0/object/metadata/namespace").asText()).isEqualTo(ns);
+        assertThat(table.at("/metadata/resourceVersion").asText()).isNotEmpty();
+
+        try (WatchReader w = new WatchReader(s.http, s.url() + base + "?watch=true", "Accept", accept)) {
+            JsonNode e = w.next();
+            assertThat(e.get("type").asText()).isEqualTo("ADDED");
+            assertThat(e.at("/object/kind").asText()).isEqualTo("Table");
+            assertThat(e.at("/object/rows/0/cells/0").asText()).isEqualTo("web");
+        }
+    }
+
     // ------------------------------------------------------------ errors
 
     @Test

@@ -187,6 +187,9 @@ class KubectlTest {
         JsonNode svc = TestServer.JSON.readTree(kubectl("get", "service", "web", "-n", "demo", "-o", "json").out());
         assertThat(svc.at("/spec/ports")).hasSize(2);
 
+        Run table = kubectl("get", "deployment", "web", "-n", "demo");
+        assertThat(table.out()).as("server-side table columns").contains("READY", "UP-TO-DATE", "0/3");
+
         Run scale = kubectl("scale", "deployment", "web", "-n", "demo", "--replicas=1");
         assertThat(scale.exit()).as(scale.err()).isZero();
         assertThat(scale.out()).contains("deployment.apps/web scaled");

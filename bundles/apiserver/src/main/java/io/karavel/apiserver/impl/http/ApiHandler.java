@@ -17,7 +17,9 @@ import io.karavel.apiserver.impl.rest.RestRequest;
 import io.karavel.apiserver.impl.rest.RestResponse;
 import io.karavel.apiserver.impl.rest.Statuses;
 import io.karavel.apiserver.impl.rest.WatchPlan;
+import io.karavel.apiserver.impl.table.Tables;
 import java.nio.ByteBuffer;
+import java.time.Clock;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.List;
@@ -197,12 +199,17 @@ public final class ApiHandler extends Handler.Abstract {
                     "the server does not allow this method on the requested resource");
         };
         if (result != null) {
-            writeJson(response, callback, result.code(), result.body(), result.warnings());
+            JsonNode out = result.body();
+            if ((info.verb().equals("get") || info.verb().equals("list")) && sub == null
+                    && Tables.wanted(request.getHeaders().get(HttpHeader.ACCEPT))) {
+                out = Tables.toTable(out, type.strategy().tableColumns(), req.param("includeObject"), Clock.systemUTC());
+            }
+            writeJson(response, callback, result.code(), out, result.warnings());
         }
     }
 
     private void startWatch(Request request, Response response, Callback callback, RestRequest req) {
-        WatchPlan plan = WatchPlan.of(req);
+        WatchPlan plan = WatchPlan.of(req, Tables.wanted(request.getHeaders().get(HttpHeader.ACCEPT)));
         String upgrade = request.getHeaders().get(HttpHeader.UPGRADE);
         if (upgrade != null && upgrade.equalsIgnoreCase("websocket")) {
             // fabric8 first asks for a WebSocket watch. We do not speak WebSocket yet: answer a

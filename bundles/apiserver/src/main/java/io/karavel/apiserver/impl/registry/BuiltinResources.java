@@ -15,7 +15,9 @@ import io.karavel.apiserver.impl.strategy.NamespaceStrategy;
 import io.karavel.apiserver.impl.strategy.NodeStrategy;
 import io.karavel.apiserver.impl.strategy.PodStrategy;
 import io.karavel.apiserver.impl.strategy.ReplicaSetStrategy;
-import io.karavel.apiserver.impl.strategy.ResourceStrategy;
+import io.karavel.apiserver.impl.selector.FieldSelector;
+import io.karavel.apiserver.impl.strategy.SimpleStrategy;
+import io.karavel.apiserver.impl.table.BuiltinColumns;
 import io.karavel.apiserver.impl.strategy.SecretStrategy;
 import io.karavel.apiserver.impl.strategy.ServiceStrategy;
 import java.util.List;
@@ -35,13 +37,19 @@ public final class BuiltinResources {
                 new NamespaceStrategy()));
         registry.register(new ResourceType(
                 "", "v1", "ConfigMap", "configmaps", "configmap", true, List.of("cm"), none,
-                ConfigMap.class, List.of(), ResourceStrategy.NO_SPEC));
+                ConfigMap.class, List.of(),
+                new SimpleStrategy(false, FieldSelector.COMMON_FIELDS, BuiltinColumns.CONFIG_MAP)));
         registry.register(new ResourceType(
                 "", "v1", "Secret", "secrets", "secret", true, none, none,
                 Secret.class, List.of(), new SecretStrategy()));
         registry.register(new ResourceType(
                 "", "v1", "Event", "events", "event", true, List.of("ev"), none,
-                Event.class, List.of(), ResourceStrategy.EVENT));
+                Event.class, List.of(),
+                new SimpleStrategy(false, FieldSelector.withCommon(
+                        "involvedObject.kind", "involvedObject.namespace", "involvedObject.name",
+                        "involvedObject.uid", "involvedObject.apiVersion", "involvedObject.resourceVersion",
+                        "involvedObject.fieldPath", "reason", "reportingComponent", "source", "type"),
+                        BuiltinColumns.EVENT)));
         registry.register(new ResourceType(
                 "", "v1", "Pod", "pods", "pod", true, List.of("po"), all,
                 Pod.class,
@@ -66,6 +74,7 @@ public final class BuiltinResources {
                 new ReplicaSetStrategy()));
         registry.register(new ResourceType(
                 "coordination.k8s.io", "v1", "Lease", "leases", "lease", true, none, none,
-                Lease.class, List.of(), ResourceStrategy.DEFAULT));
+                Lease.class, List.of(),
+                new SimpleStrategy(true, FieldSelector.COMMON_FIELDS, BuiltinColumns.LEASE)));
     }
 }

@@ -8,6 +8,8 @@ import io.karavel.api.store.Store;
 import io.karavel.apiserver.impl.registry.ResourceType;
 import io.karavel.apiserver.impl.selector.FieldSelector;
 import io.karavel.apiserver.impl.selector.LabelSelector;
+import io.karavel.apiserver.impl.table.Tables;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
@@ -31,9 +33,12 @@ public final class WatchPlan {
     private final boolean initialEvents;
     private final long timeoutSeconds;
     private final boolean bookmarks;
+    private final boolean asTable;
+    private final String includeObject;
 
     private WatchPlan(ResourceType type, String prefix, LabelSelector labels, FieldSelector fields,
-            long requestedRevision, boolean initialEvents, long timeoutSeconds, boolean bookmarks) {
+            long requestedRevision, boolean initialEvents, long timeoutSeconds, boolean bookmarks,
+            boolean asTable, String includeObject) {
         this.type = type;
         this.prefix = prefix;
         this.labels = labels;
@@ -42,10 +47,20 @@ public final class WatchPlan {
         this.initialEvents = initialEvents;
         this.timeoutSeconds = timeoutSeconds;
         this.bookmarks = bookmarks;
+        this.asTable = asTable;
+        this.includeObject = includeObject;
     }
 
     /** Validates the query; throws a 400 {@link ApiException} for bad parameters. */
     public static WatchPlan of(RestRequest req) {
+        return of(req, false);
+    }
+
+    /**
+     * @param asTable send each event's object as a one-row {@code Table} (the client's Accept
+     *     header asked for tables, as {@code kubectl get -w} does)
+     */
+    public static WatchPlan of(RestRequest req, boolean asTable) {
         String rv = req.param("resourceVersion");
         long revision = ResourceService.parseResourceVersion(rv);
         long timeout;
@@ -84,7 +99,9 @@ public final class WatchPlan {
                 revision,
                 revision == 0,
                 timeout,
-                "true".equals(req.param("allowWatchBookmarks")));
+                "true".equals(req.param("allowWatchBookmarks")),
+                asTable,
+                req.param("includeObject"));
     }
 
     public String prefix() {
@@ -116,7 +133,7 @@ public final class WatchPlan {
         for (KeyValue kv : snapshot.items()) {
             ObjectNode object = ResourceService.served(kv);
             if (ResourceService.matches(object, labels, fields)) {
-                events.add(eventLine("ADDED", object));
+                events.add(eventLine("ADDED", render(object)));
             }
         }
         return new Start(events, snapshot.revision());
@@ -128,17 +145,23 @@ public final class WatchPlan {
         boolean nowMatches = ResourceService.matches(object, labels, fields);
         switch (change.type()) {
             case CREATED:
-                return nowMatches ? eventLine("ADDED", object) : null;
+                return nowMatches ? eventLine("ADDED", render(object)) : null;
             case DELETED:
-                return nowMatches ? eventLine("DELETED", object) : null;
+                return nowMatches ? eventLine("DELETED", render(object)) : null;
             default:
                 boolean matchedBefore = change.previousValue() == null
                         || ResourceService.matches(Json.readObject(change.previousValue()), labels, fields);
                 if (nowMatches) {
-                    return eventLine(matchedBefore ? "MODIFIED" : "ADDED", object);
+                    return eventLine(matchedBefore ? "MODIFIED" : "ADDED", render(object));
                 }
-                return matchedBefore ? eventLine("DELETED", object) : null;
+                return matchedBefore ? eventLine("DELETED", render(object)) : null;
         }
+    }
+
+    private ObjectNode render(ObjectNode object) {
+        return asTable
+                ? Tables.toTable(object, type.strategy().tableColumns(), includeObject, Clock.systemUTC())
+                : object;
     }
 
     /** A BOOKMARK event carrying only the resourceVersion the client may resume from. */

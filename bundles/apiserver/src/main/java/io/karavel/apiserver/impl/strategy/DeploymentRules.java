@@ -14,6 +14,11 @@ import io.fabric8.kubernetes.api.model.apps.RollingUpdateDeployment;
  */
 public final class DeploymentRules implements ResourceStrategy {
     @Override
+    public java.util.List<io.karavel.apiserver.impl.table.TableColumn> tableColumns() {
+        return io.karavel.apiserver.impl.table.BuiltinColumns.DEPLOYMENT;
+    }
+
+    @Override
     public void applyDefaults(HasMetadata object) {
         DeploymentSpec spec = ((Deployment) object).getSpec();
         if (spec == null) {

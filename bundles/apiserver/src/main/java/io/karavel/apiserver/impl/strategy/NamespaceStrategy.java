@@ -14,6 +14,11 @@ import java.util.Map;
  */
 public final class NamespaceStrategy implements ResourceStrategy {
     @Override
+    public java.util.List<io.karavel.apiserver.impl.table.TableColumn> tableColumns() {
+        return io.karavel.apiserver.impl.table.BuiltinColumns.NAMESPACE;
+    }
+
+    @Override
     public Names.Rule nameRule() {
         return Names.Rule.LABEL;
     }

@@ -6,6 +6,11 @@ import io.fabric8.kubernetes.api.model.PodStatus;
 
 /** Pods: pod spec defaults and checks; a new pod starts {@code Pending}. */
 public final class PodStrategy implements ResourceStrategy {
+    @Override
+    public java.util.List<io.karavel.apiserver.impl.table.TableColumn> tableColumns() {
+        return io.karavel.apiserver.impl.table.BuiltinColumns.POD;
+    }
+
     private static final java.util.Set<String> FIELDS = io.karavel.apiserver.impl.selector.FieldSelector.withCommon(
             "spec.nodeName", "spec.restartPolicy", "spec.schedulerName", "spec.serviceAccountName",
             "spec.hostNetwork", "status.phase", "status.podIP", "status.nominatedNodeName");

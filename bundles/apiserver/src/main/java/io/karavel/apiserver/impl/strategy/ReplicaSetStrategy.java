@@ -7,6 +7,11 @@ import io.fabric8.kubernetes.api.model.apps.ReplicaSetSpec;
 /** ReplicaSets: replicas default to 1; selector must match the template. */
 public final class ReplicaSetStrategy implements ResourceStrategy {
     @Override
+    public java.util.List<io.karavel.apiserver.impl.table.TableColumn> tableColumns() {
+        return io.karavel.apiserver.impl.table.BuiltinColumns.REPLICA_SET;
+    }
+
+    @Override
     public void applyDefaults(HasMetadata object) {
         ReplicaSetSpec spec = ((ReplicaSet) object).getSpec();
         if (spec == null) {

@@ -13,32 +13,6 @@ public interface ResourceStrategy {
     /** A strategy with no kind-specific rules (ConfigMap, Lease, ...). */
     ResourceStrategy DEFAULT = new ResourceStrategy() {};
 
-    /** Data-only kinds without a {@code spec} (ConfigMap, Event): no {@code metadata.generation}. */
-    ResourceStrategy NO_SPEC =
-            new ResourceStrategy() {
-                @Override
-                public boolean hasSpec() {
-                    return false;
-                }
-            };
-
-    /** Events: no spec; selectable by the fields {@code kubectl describe} uses. */
-    ResourceStrategy EVENT =
-            new ResourceStrategy() {
-                @Override
-                public boolean hasSpec() {
-                    return false;
-                }
-
-                @Override
-                public java.util.Set<String> selectableFields() {
-                    return io.karavel.apiserver.impl.selector.FieldSelector.withCommon(
-                            "involvedObject.kind", "involvedObject.namespace", "involvedObject.name",
-                            "involvedObject.uid", "involvedObject.apiVersion", "involvedObject.resourceVersion",
-                            "involvedObject.fieldPath", "reason", "reportingComponent", "source", "type");
-                }
-            };
-
     /** How object names are checked. */
     default Names.Rule nameRule() {
         return Names.Rule.SUBDOMAIN;
@@ -63,6 +37,11 @@ public interface ResourceStrategy {
      */
     default java.util.Set<String> selectableFields() {
         return io.karavel.apiserver.impl.selector.FieldSelector.COMMON_FIELDS;
+    }
+
+    /** The kind's columns in {@code kubectl get} tables, besides Name (first) and Age (last). */
+    default java.util.List<io.karavel.apiserver.impl.table.TableColumn> tableColumns() {
+        return java.util.List.of();
     }
 
     /** Fills in defaults; called on every create and update, on the decoded object. */

@@ -10,6 +10,11 @@ import java.util.Map;
 /** Secrets: type defaults to Opaque; {@code stringData} is folded into {@code data} (base64), as Kubernetes does. */
 public final class SecretStrategy implements ResourceStrategy {
     @Override
+    public java.util.List<io.karavel.apiserver.impl.table.TableColumn> tableColumns() {
+        return io.karavel.apiserver.impl.table.BuiltinColumns.SECRET;
+    }
+
+    @Override
     public boolean hasSpec() {
         return false;
     }

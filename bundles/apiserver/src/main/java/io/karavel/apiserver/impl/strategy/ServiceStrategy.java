@@ -14,6 +14,11 @@ import java.util.Set;
  * targetPort = port by default. Cluster IP allocation belongs to a later issue.
  */
 public final class ServiceStrategy implements ResourceStrategy {
+    @Override
+    public java.util.List<io.karavel.apiserver.impl.table.TableColumn> tableColumns() {
+        return io.karavel.apiserver.impl.table.BuiltinColumns.SERVICE;
+    }
+
     private static final List<String> TYPES = List.of("ClusterIP", "NodePort", "LoadBalancer", "ExternalName");
 
     @Override

@@ -1,0 +1,111 @@
+package io.karavel.apiserver.impl.table;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.ArrayList;
+import java.util.List;
+
+/** The columns kubectl shows for the built-in kinds (Kubernetes' printers), Name and Age aside. */
+public final class BuiltinColumns {
+    private BuiltinColumns() {}
+
+    public static final List<TableColumn> NAMESPACE = List.of(
+            TableColumn.of("Status", o -> o.path("status").path("phase").asText("")));
+
+    public static final List<TableColumn> CONFIG_MAP = List.of(
+            new TableColumn("Data", "integer", "Number of entries", 0,
+                    o -> o.path("data").size() + o.path("binaryData").size()));
+
+    public static final List<TableColumn> SECRET = List.of(
+            TableColumn.of("Type", o -> o.path("type").asText("")),
+            new TableColumn("Data", "integer", "Number of entries", 0, o -> o.path("data").size()));
+
+    public static final List<TableColumn> POD = List.of(
+            TableColumn.of("Ready", BuiltinColumns::podReady),
+            TableColumn.of("Status", o -> o.path("status").path("reason").asText(o.path("status").path("phase").asText(""))),
+            new TableColumn("Restarts", "integer", "Container restarts", 0, BuiltinColumns::restarts),
+            TableColumn.wide("IP", o -> orNone(o.path("status").path("podIP").asText(""))),
+            TableColumn.wide("Node", o -> orNone(o.path("spec").path("nodeName").asText(""))));
+
+    public static final List<TableColumn> SERVICE = List.of(
+            TableColumn.of("Type", o -> o.path("spec").path("type").asText("")),
+            TableColumn.of("Cluster-IP", o -> orNone(o.path("spec").path("clusterIP").asText(""))),
+            TableColumn.of("External-IP", o -> "<none>"),
+            TableColumn.of("Port(s)", BuiltinColumns::servicePorts),
+            TableColumn.wide("Selector", o -> selector(o.path("spec").path("selector"))));
+
+    public static final List<TableColumn> NODE = List.of(
+            TableColumn.of("Status", BuiltinColumns::nodeStatus),
+            TableColumn.of("Roles", o -> "<none>"),
+            TableColumn.of("Version", o -> o.path("status").path("nodeInfo").path("kubeletVersion").asText("")));
+
+    public static final List<TableColumn> DEPLOYMENT = List.of(
+            TableColumn.of("Ready", o -> o.path("status").path("readyReplicas").asInt(0) + "/" + o.path("spec").path("replicas").asInt(0)),
+            new TableColumn("Up-to-date", "integer", "Updated replicas", 0, o -> o.path("status").path("updatedReplicas").asInt(0)),
+            new TableColumn("Available", "integer", "Available replicas", 0, o -> o.path("status").path("availableReplicas").asInt(0)));
+
+    public static final List<TableColumn> REPLICA_SET = List.of(
+            new TableColumn("Desired", "integer", "Desired replicas", 0, o -> o.path("spec").path("replicas").asInt(0)),
+            new TableColumn("Current", "integer", "Current replicas", 0, o -> o.path("status").path("replicas").asInt(0)),
+            new TableColumn("Ready", "integer", "Ready replicas", 0, o -> o.path("status").path("readyReplicas").asInt(0)));
+
+    public static final List<TableColumn> EVENT = List.of(
+            TableColumn.of("Type", o -> o.path("type").asText("")),
+            TableColumn.of("Reason", o -> o.path("reason").asText("")),
+            TableColumn.of("Object", o -> o.path("involvedObject").path("kind").asText("").toLowerCase(java.util.Locale.ROOT)
+                    + "/" + o.path("involvedObject").path("name").asText("")),
+            TableColumn.of("Message", o -> o.path("message").asText("")));
+
+    public static final List<TableColumn> LEASE = List.of(
+            TableColumn.of("Holder", o -> o.path("spec").path("holderIdentity").asText("")));
+
+    private static String orNone(String s) {
+        return s.isEmpty() ? "<none>" : s;
+    }
+
+    private static String podReady(JsonNode pod) {
+        int total = pod.path("spec").path("containers").size();
+        int ready = 0;
+        for (JsonNode s : pod.path("status").path("containerStatuses")) {
+            if (s.path("ready").asBoolean(false)) {
+                ready++;
+            }
+        }
+        return ready + "/" + total;
+    }
+
+    private static long restarts(JsonNode pod) {
+        long sum = 0;
+        for (JsonNode s : pod.path("status").path("containerStatuses")) {
+            sum += s.path("restartCount").asLong(0);
+        }
+        return sum;
+    }
+
+    private static String servicePorts(JsonNode svc) {
+        List<String> ports = new ArrayList<>();
+        for (JsonNode p : svc.path("spec").path("ports")) {
+            String node = p.has("nodePort") ? ":" + p.get("nodePort").asText() : "";
+            ports.add(p.path("port").asText() + node + "/" + p.path("protocol").asText("TCP"));
+        }
+        return ports.isEmpty() ? "<none>" : String.join(",", ports);
+    }
+
+    private static String selector(JsonNode selector) {
+        List<String> terms = new ArrayList<>();
+        selector.fields().forEachRemaining(e -> terms.add(e.getKey() + "=" + e.getValue().asText()));
+        return terms.isEmpty() ? "<none>" : String.join(",", terms);
+    }
+
+    private static String nodeStatus(JsonNode node) {
+        String status = "Unknown";
+        for (JsonNode c : node.path("status").path("conditions")) {
+            if (c.path("type").asText().equals("Ready")) {
+                status = c.path("status").asText().equals("True") ? "Ready" : "NotReady";
+            }
+        }
+        if (node.path("spec").path("unschedulable").asBoolean(false)) {
+            status += ",SchedulingDisabled";
+        }
+        return status;
+    }
+}
