@@ -32,7 +32,6 @@ import java.time.Clock;
 import java.time.Instant;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
@@ -668,14 +667,5 @@ public final class ResourceService {
         } catch (RuntimeException e) {
             throw ApiException.badRequest("continue key is not valid: " + new String(token.getBytes(StandardCharsets.UTF_8), StandardCharsets.UTF_8));
         }
-    }
-
-    /** All objects of a resource (all namespaces), for internal callers such as system namespace setup. */
-    public List<ObjectNode> listAll(ResourceType type) {
-        List<ObjectNode> result = new ArrayList<>();
-        for (KeyValue kv : store.list(listPrefix(type, null), null, 0).items()) {
-            result.add(served(kv));
-        }
-        return result;
     }
 }
