@@ -74,6 +74,18 @@ final class KaravelProcess implements AutoCloseable {
         return home.resolve("etc/kubeconfig");
     }
 
+    /** The environment that gives this instance its own ports (API, ssh, JMX). */
+    Map<String, String> environment() {
+        return Map.of(
+                "KARAVEL_API_PORT", Integer.toString(apiPort),
+                "ORG_APACHE_KARAF_SHELL_SSHPORT", Integer.toString(sshPort),
+                "ORG_APACHE_KARAF_MANAGEMENT_RMIREGISTRYPORT", Integer.toString(rmiRegistryPort),
+                "ORG_APACHE_KARAF_MANAGEMENT_RMISERVERPORT", Integer.toString(rmiServerPort),
+                "ORG_APACHE_KARAF_MANAGEMENT_SERVICEURL",
+                "service:jmx:rmi://127.0.0.1:" + rmiServerPort + "/jndi/rmi://127.0.0.1:"
+                        + rmiRegistryPort + "/karaf-root");
+    }
+
     /** Starts {@code bin/karavel run} in the background and waits until {@code /readyz} is ok. */
     KaravelProcess start() {
         if (process != null && process.isAlive()) {
@@ -84,14 +96,7 @@ final class KaravelProcess implements AutoCloseable {
                 .directory(home.toFile())
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(home.resolve("console.log").toFile()));
-        Map<String, String> env = builder.environment();
-        env.put("KARAVEL_API_PORT", Integer.toString(apiPort));
-        env.put("ORG_APACHE_KARAF_SHELL_SSHPORT", Integer.toString(sshPort));
-        env.put("ORG_APACHE_KARAF_MANAGEMENT_RMIREGISTRYPORT", Integer.toString(rmiRegistryPort));
-        env.put("ORG_APACHE_KARAF_MANAGEMENT_RMISERVERPORT", Integer.toString(rmiServerPort));
-        env.put("ORG_APACHE_KARAF_MANAGEMENT_SERVICEURL",
-                "service:jmx:rmi://127.0.0.1:" + rmiServerPort + "/jndi/rmi://127.0.0.1:"
-                        + rmiRegistryPort + "/karaf-root");
+        builder.environment().putAll(environment());
         try {
             process = builder.start();
         } catch (IOException e) {
