@@ -6,7 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** Converts workloads to and from {@code autoscaling/v1 Scale} (the {@code /scale} subresource). */
-final class Scales {
+public final class Scales {
     private Scales() {}
 
     static ObjectNode toScale(ObjectNode object) {
@@ -50,7 +50,7 @@ final class Scales {
     }
 
     /** {@code spec.selector} in query-string form ({@code app=web,tier in (a,b)}). */
-    static String selectorString(JsonNode selector) {
+    public static String selectorString(JsonNode selector) {
         List<String> terms = new ArrayList<>();
         selector.path("matchLabels").fields().forEachRemaining(e -> terms.add(e.getKey() + "=" + e.getValue().asText()));
         for (JsonNode e : selector.path("matchExpressions")) {

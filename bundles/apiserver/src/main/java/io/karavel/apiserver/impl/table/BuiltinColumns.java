@@ -41,12 +41,18 @@ public final class BuiltinColumns {
     public static final List<TableColumn> DEPLOYMENT = List.of(
             TableColumn.of("Ready", o -> o.path("status").path("readyReplicas").asInt(0) + "/" + o.path("spec").path("replicas").asInt(0)),
             new TableColumn("Up-to-date", "integer", "Updated replicas", 0, o -> o.path("status").path("updatedReplicas").asInt(0)),
-            new TableColumn("Available", "integer", "Available replicas", 0, o -> o.path("status").path("availableReplicas").asInt(0)));
+            new TableColumn("Available", "integer", "Available replicas", 0, o -> o.path("status").path("availableReplicas").asInt(0)),
+            TableColumn.wide("Containers", o -> containers(o, "name")),
+            TableColumn.wide("Images", o -> containers(o, "image")),
+            TableColumn.wide("Selector", o -> io.karavel.apiserver.impl.rest.Scales.selectorString(o.path("spec").path("selector"))));
 
     public static final List<TableColumn> REPLICA_SET = List.of(
             new TableColumn("Desired", "integer", "Desired replicas", 0, o -> o.path("spec").path("replicas").asInt(0)),
             new TableColumn("Current", "integer", "Current replicas", 0, o -> o.path("status").path("replicas").asInt(0)),
-            new TableColumn("Ready", "integer", "Ready replicas", 0, o -> o.path("status").path("readyReplicas").asInt(0)));
+            new TableColumn("Ready", "integer", "Ready replicas", 0, o -> o.path("status").path("readyReplicas").asInt(0)),
+            TableColumn.wide("Containers", o -> containers(o, "name")),
+            TableColumn.wide("Images", o -> containers(o, "image")),
+            TableColumn.wide("Selector", o -> io.karavel.apiserver.impl.rest.Scales.selectorString(o.path("spec").path("selector"))));
 
     public static final List<TableColumn> EVENT = List.of(
             TableColumn.of("Type", o -> o.path("type").asText("")),
@@ -57,6 +63,15 @@ public final class BuiltinColumns {
 
     public static final List<TableColumn> LEASE = List.of(
             TableColumn.of("Holder", o -> o.path("spec").path("holderIdentity").asText("")));
+
+    /** A field of every container of a workload's pod template, comma-separated. */
+    private static String containers(JsonNode workload, String field) {
+        List<String> values = new ArrayList<>();
+        for (JsonNode c : workload.path("spec").path("template").path("spec").path("containers")) {
+            values.add(c.path(field).asText(""));
+        }
+        return String.join(",", values);
+    }
 
     private static String orNone(String s) {
         return s.isEmpty() ? "<none>" : s;
