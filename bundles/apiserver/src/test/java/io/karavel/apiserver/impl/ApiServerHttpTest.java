@@ -347,9 +347,12 @@ class ApiServerHttpTest {
         var request = java.net.http.HttpRequest.newBuilder(java.net.URI.create(s.url() + base + "?limit=500")).header("Accept", accept).build();
         JsonNode table = TestServer.JSON.readTree(s.http.send(request, java.net.http.HttpResponse.BodyHandlers.ofString()).body());
         assertThat(table.get("kind").asText()).isEqualTo("Table");
-        assertThat(table.get("columnDefinitions").findValuesAsText("name")).containsExactly("Name", "Ready", "Up-to-date", "Available", "Age");
+        assertThat(table.get("columnDefinitions").findValuesAsText("name")).containsExactly(
+                "Name", "Ready", "Up-to-date", "Available", "Age", "Containers", "Images", "Selector");
+        assertThat(table.at("/columnDefinitions/5/priority").asInt()).as("wide only").isEqualTo(1);
         assertThat(table.at("/rows/0/cells/0").asText()).isEqualTo("web");
         assertThat(table.at("/rows/0/cells/1").asText()).isEqualTo("0/2");
+        assertThat(table.at("/rows/0/cells/6").asText()).isEqualTo("nginx:1.25,busybox");
         assertThat(table.at("/rows/0/object/kind").asText()).isEqualTo("PartialObjectMetadata");
         assertThat(table.at("/rows/0/object/metadata/namespace").asText()).isEqualTo(ns);
         assertThat(table.at("/metadata/resourceVersion").asText()).isNotEmpty();

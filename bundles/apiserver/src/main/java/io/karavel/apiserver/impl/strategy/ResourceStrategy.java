@@ -39,7 +39,7 @@ public interface ResourceStrategy {
         return io.karavel.apiserver.impl.selector.FieldSelector.COMMON_FIELDS;
     }
 
-    /** The kind's columns in {@code kubectl get} tables, besides Name (first) and Age (last). */
+    /** The kind's columns in {@code kubectl get} tables, besides Name and Age (added by Tables). */
     default java.util.List<io.karavel.apiserver.impl.table.TableColumn> tableColumns() {
         return java.util.List.of();
     }

@@ -14,8 +14,8 @@ import java.util.Locale;
 /**
  * Server-side printing: turns objects and lists into {@code meta.k8s.io/v1 Table}s when the
  * client asks for them ({@code Accept: application/json;as=Table;v=v1;g=meta.k8s.io}), as
- * kubectl does for its default output. Columns come from each kind's strategy; Name first and
- * Age last are added here.
+ * kubectl does for its default output. Columns come from each kind's strategy; Name (first) and
+ * Age (after the default columns, before the {@code -o wide} ones) are added here.
  */
 public final class Tables {
     private Tables() {}
@@ -44,9 +44,11 @@ public final class Tables {
         List<TableColumn> columns = new ArrayList<>();
         columns.add(new TableColumn("Name", "string", "Name must be unique within a namespace.", 0,
                 o -> o.path("metadata").path("name").asText()));
-        columns.addAll(kindColumns);
+        // kubectl keeps the server's column order: Age ends the default columns, wide ones follow
+        kindColumns.stream().filter(c -> c.priority() == 0).forEach(columns::add);
         columns.add(new TableColumn("Age", "string", "CreationTimestamp is when the object was created.", 0,
                 o -> age(o.path("metadata").path("creationTimestamp").asText(null), clock)));
+        kindColumns.stream().filter(c -> c.priority() != 0).forEach(columns::add);
 
         ObjectNode table = Json.object();
         table.put("kind", "Table");
