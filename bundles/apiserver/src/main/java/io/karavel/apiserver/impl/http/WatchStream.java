@@ -51,6 +51,8 @@ final class WatchStream implements WatchListener {
     private final AtomicInteger queued = new AtomicInteger();
     private final AtomicBoolean draining = new AtomicBoolean();
     private final AtomicBoolean finished = new AtomicBoolean();
+    /** The request's callback is completed exactly once: by the last write, or failed here. */
+    private final AtomicBoolean completed = new AtomicBoolean();
     private volatile Watch watch;
     private volatile ScheduledFuture<?> timeout;
     private volatile long lastRevision;
@@ -68,7 +70,7 @@ final class WatchStream implements WatchListener {
         response.setStatus(200);
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
         response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-cache, private");
-        request.addFailureListener(failure -> terminate());
+        request.addFailureListener(this::fail);
         // Idle connections are normal for a watch: ignore idle timeouts, and use them to send a
         // bookmark when the client allows it (which also detects a client that went away).
         request.addIdleTimeoutListener(t -> {
@@ -133,11 +135,14 @@ final class WatchStream implements WatchListener {
         enqueue(END);
     }
 
-    /** Client went away or the request failed: stop everything, complete nothing more. */
-    private void terminate() {
+    /** Client went away or the request failed: stop everything and fail the request once. */
+    private void fail(Throwable failure) {
         if (finished.compareAndSet(false, true)) {
             closeWatch();
             queue.clear();
+        }
+        if (completed.compareAndSet(false, true)) {
+            callback.failed(failure);
         }
     }
 
@@ -209,9 +214,8 @@ final class WatchStream implements WatchListener {
         response.write(false, ByteBuffer.wrap(batch.toByteArray()), Callback.from(
                 () -> drain(),
                 failure -> {
-                    terminate();
                     draining.set(false);
-                    callback.failed(failure);
+                    fail(failure);
                 }));
     }
 
@@ -234,7 +238,9 @@ final class WatchStream implements WatchListener {
         }
         closeWatch();
         queue.clear();
-        response.write(true, ByteBuffer.wrap(lastBytes.toByteArray()), callback);
+        if (completed.compareAndSet(false, true)) {
+            response.write(true, ByteBuffer.wrap(lastBytes.toByteArray()), callback);
+        }
     }
 
     private record Bookmark(long revision) {}
