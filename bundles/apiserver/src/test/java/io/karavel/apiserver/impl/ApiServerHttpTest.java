@@ -622,6 +622,26 @@ class ApiServerHttpTest {
     }
 
     @Test
+    void manyIdleWatchesHoldNoThreads() throws Exception {
+        // More watches than the server has threads (200): if each held a thread, the later
+        // watches and the create below would never be served.
+        String ns = namespace();
+        String base = "/api/v1/namespaces/" + ns + "/configmaps";
+        List<WatchReader> watches = new ArrayList<>();
+        try {
+            for (int i = 0; i < 250; i++) {
+                watches.add(new WatchReader(s.http, s.url() + base + "?watch=true&resourceVersion=" + s.store.currentRevision()));
+            }
+            assertThat(s.post(base, configMap("hello", "x")).code()).isEqualTo(201);
+            for (WatchReader w : watches) {
+                assertThat(w.next().at("/object/metadata/name").asText()).isEqualTo("hello");
+            }
+        } finally {
+            watches.forEach(WatchReader::close);
+        }
+    }
+
+    @Test
     void watchEndsAfterTimeoutSeconds() throws Exception {
         String ns = namespace();
         try (WatchReader w = new WatchReader(s.http, s.url() + "/api/v1/namespaces/" + ns + "/configmaps?watch=true&timeoutSeconds=1")) {

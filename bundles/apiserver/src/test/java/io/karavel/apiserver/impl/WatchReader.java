@@ -20,7 +20,8 @@ final class WatchReader implements AutoCloseable {
     private final Thread reader;
 
     WatchReader(HttpClient http, String url, String... headers) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).GET();
+        // the timeout covers the wait for the response headers only, not the stream
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).GET();
         for (int i = 0; i < headers.length; i += 2) {
             b.header(headers[i], headers[i + 1]);
         }
