@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 
@@ -21,22 +22,9 @@ public final class Json {
                     .setSerializationInclusion(JsonInclude.Include.NON_NULL)
                     .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
                     .configure(SerializationFeature.FAIL_ON_EMPTY_BEANS, false)
-                    .configure(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS, false);
-
-    static {
-        // fabric8 models a few times as java.time types (Lease spec.renewTime). The module is an
-        // optional import: without it everything but those fields still works.
-        // Loaded reflectively: a direct reference would fail class verification when it is absent.
-        try {
-            MAPPER.registerModule((com.fasterxml.jackson.databind.Module) Class.forName(
-                            "com.fasterxml.jackson.datatype.jsr310.JavaTimeModule")
-                    .getDeclaredConstructor()
-                    .newInstance());
-        } catch (ReflectiveOperationException | LinkageError e) {
-            org.slf4j.LoggerFactory.getLogger(Json.class).warn(
-                    "jackson-datatype-jsr310 is not installed: Lease times (spec.renewTime) cannot be decoded");
-        }
-    }
+                    .configure(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS, false)
+                    // fabric8 models a few times as java.time types (Lease spec.renewTime)
+                    .registerModule(new JavaTimeModule());
 
     private Json() {}
 
