@@ -46,6 +46,12 @@ public class LauncherIT {
         assertEquals(running.output(), 0, running.exitCode());
         assertThat(running.output(), containsString("all-in-one"));
 
+        // the Karaf shell of the running instance, as the generated local user
+        Outcome shell = launcher("shell", "karavel:status");
+        assertEquals(shell.output(), 0, shell.exitCode());
+        assertThat(shell.output(), containsString("apiserver.url"));
+        assertThat(shell.output(), containsString(karavel.apiUrl()));
+
         Kubectl kubectl = new Kubectl(karavel.kubeconfig(),
                 Files.createDirectories(karavel.home().resolve("kubectl-cache")));
         kubectl.run("apply", "-f", "src/test/resources/kubectl/errors-namespace.yaml").assertSuccess();
