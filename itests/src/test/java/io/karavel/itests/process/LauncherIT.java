@@ -80,7 +80,11 @@ public class LauncherIT {
         String[] command = new String[args.length + 1];
         command[0] = karavel.home().resolve("bin/karavel").toString();
         System.arraycopy(args, 0, command, 1, args.length);
-        ProcessBuilder builder = new ProcessBuilder(command).directory(karavel.home().toFile()).redirectErrorStream(true);
+        ProcessBuilder builder = new ProcessBuilder(command)
+                .directory(karavel.home().toFile())
+                .redirectErrorStream(true)
+                // as from a script or cron: standard input at end of file, no terminal
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         builder.environment().putAll(karavel.environment());
         builder.environment().put("KARAVEL_STOP_TIMEOUT", "60");
         try {
