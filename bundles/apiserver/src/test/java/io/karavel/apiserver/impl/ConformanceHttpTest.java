@@ -130,6 +130,15 @@ class ConformanceHttpTest {
         assertThat(web.at("/ports/0/containerPort").asInt()).isEqualTo(80);
         assertThat(r.at("/metadata/managedFields").findValuesAsText("manager")).containsExactly("me");
         assertThat(r.at("/metadata/uid").asText()).isEqualTo(d.at("/metadata/uid").asText());
+
+        // apply on /scale
+        TestServer.Reply scale = apply(path + "/scale?fieldManager=hpa",
+                "apiVersion: autoscaling/v1\nkind: Scale\nmetadata:\n  name: web\nspec:\n  replicas: 5\n");
+        assertThat(scale.code()).as(scale.text()).isEqualTo(200);
+        assertThat(scale.json().get("kind").asText()).isEqualTo("Scale");
+        assertThat(scale.json().at("/spec/replicas").asInt()).isEqualTo(5);
+        assertThat(s.get(path).json().at("/spec/replicas").asInt()).isEqualTo(5);
+        assertThat(apply(path + "/scale", "spec: {replicas: 1}").code()).isEqualTo(400);
     }
 
     @Test

@@ -240,14 +240,7 @@ public final class ResourceService {
      * records that the manager applied.
      */
     private RestResponse apply(RestRequest req, FieldValidation validation) {
-        String manager = req.param("fieldManager");
-        if (manager == null || manager.isEmpty()) {
-            throw ApiException.badRequest("PATCH " + req.info().path() + ": fieldManager is required for apply requests");
-        }
-        String force = req.param("force");
-        if (force != null && !force.isEmpty() && !force.equals("true") && !force.equals("false")) {
-            throw ApiException.badRequest("invalid force: " + force);
-        }
+        String manager = applyManager(req);
         ResourceType type = req.type();
         ObjectNode config = parseApplyConfiguration(req.body());
         String name = Json.text(config.path("metadata"), "name");
@@ -277,6 +270,19 @@ public final class ResourceService {
                 return merged;
             });
         }
+    }
+
+    /** The field manager of an apply request (required); checks {@code force}. */
+    private static String applyManager(RestRequest req) {
+        String manager = req.param("fieldManager");
+        if (manager == null || manager.isEmpty()) {
+            throw ApiException.badRequest("PATCH " + req.info().path() + ": fieldManager is required for apply requests");
+        }
+        String force = req.param("force");
+        if (force != null && !force.isEmpty() && !force.equals("true") && !force.equals("false")) {
+            throw ApiException.badRequest("invalid force: " + force);
+        }
+        return manager;
     }
 
     /** The apply body: YAML (JSON is YAML too), one object. */
@@ -361,11 +367,19 @@ public final class ResourceService {
     public RestResponse patchScale(RestRequest req) {
         rejectDryRun(req);
         String mediaType = patchMediaType(req);
-        JsonNode patch = parsePatch(req);
+        JsonNode patch;
+        if (mediaType.equals(APPLY_PATCH)) {
+            // applying a Scale: its configuration merges into the served Scale
+            applyManager(req);
+            patch = parseApplyConfiguration(req.body());
+            mediaType = "application/merge-patch+json";
+        } else {
+            patch = parsePatch(req);
+        }
+        String scalePatchType = mediaType.equals("application/strategic-merge-patch+json")
+                ? "application/merge-patch+json" : mediaType;
         RestResponse r = writeWithRetry(req, -1, FieldValidation.IGNORE, old -> {
-            ObjectNode patched = applyPatch(
-                    mediaType.equals("application/strategic-merge-patch+json") ? "application/merge-patch+json" : mediaType,
-                    Scales.toScale(old), patch);
+            ObjectNode patched = applyPatch(scalePatchType, Scales.toScale(old), patch);
             ObjectNode updated = Scales.withReplicas(old, Scales.replicas(patched));
             String rv = Json.text(patched.path("metadata"), "resourceVersion");
             if (rv != null) {
