@@ -380,6 +380,13 @@ class ConformanceHttpTest {
             assertThat(e.at("/object/metadata/name").asText()).isEqualTo("three");
         }
 
+        // sendInitialEvents=false without a resourceVersion: only what happens from now on
+        try (WatchReader w = new WatchReader(s.http, s.url() + base
+                + "?watch=1&sendInitialEvents=false&resourceVersionMatch=NotOlderThan")) {
+            s.post(base, configMap("four", ""));
+            assertThat(w.next().at("/object/metadata/name").asText()).isEqualTo("four");
+        }
+
         TestServer.Reply noMatch = s.get(base + "?watch=1&sendInitialEvents=true&allowWatchBookmarks=true");
         assertThat(noMatch.code()).isEqualTo(422);
         assertThat(noMatch.json().get("message").asText()).isEqualTo("ListOptions.meta.k8s.io \"\" is invalid: "

@@ -111,6 +111,10 @@ final class WatchStream implements WatchListener {
             long every = Math.max(1, bookmarkInterval.toMillis());
             bookmarkTimer = scheduler.scheduleAtFixedRate(() -> enqueue(BOOKMARK), every, every, TimeUnit.MILLISECONDS);
         }
+        if (finished.get()) {
+            closeWatch(); // ended while the timers were being set up: cancel them
+            return;
+        }
         if (start.initialEvents().isEmpty()) {
             // commit the headers now so the client sees 200 before the first event
             enqueue(new byte[0]);
