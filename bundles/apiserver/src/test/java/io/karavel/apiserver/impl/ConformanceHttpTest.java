@@ -478,6 +478,10 @@ class ConformanceHttpTest {
         assertThat(s.get(base + "?labelSelector=tier%3D%3Dweb").json().get("items").findValuesAsText("name"))
                 .containsExactly("prod-web");
         assertThat(s.get(base + "?labelSelector=env+in+(prod").code()).isEqualTo(400);
+        s.post(base, configMap("counted", "\"replicas\":\"3\""));
+        assertThat(s.get(base + "?labelSelector=replicas%3E2,replicas%3C4").json().get("items").findValuesAsText("name"))
+                .containsExactly("counted");
+        s.delete(base + "/counted");
 
         try (WatchReader w = new WatchReader(s.http, s.url() + base + "?watch=1&resourceVersion=0&labelSelector=env+in+(prod,%20staging),!legacy")) {
             List<String> initial = List.of(w.next().at("/object/metadata/name").asText(), w.next().at("/object/metadata/name").asText());
