@@ -107,6 +107,16 @@ class ConformanceHttpTest {
         assertThat(d.at("/status/replicas").asInt()).as("apply on the main resource sets no status").isNotEqualTo(42);
         assertThat(d.at("/metadata/managedFields/0/manager").asText()).isEqualTo("me");
         assertThat(d.at("/metadata/managedFields/0/operation").asText()).isEqualTo("Apply");
+        assertThat(d.at("/metadata/managedFields/0/fieldsType").asText()).isEqualTo("FieldsV1");
+        JsonNode fields = d.at("/metadata/managedFields/0/fieldsV1");
+        assertThat(fields.at("/f:metadata/f:labels/f:app").isObject()).isTrue();
+        assertThat(fields.at("/f:metadata").has("f:name")).as("identity is nobody's").isFalse();
+        assertThat(fields.has("f:status")).isFalse();
+        assertThat(fields.at("/f:spec/f:replicas").isObject()).isTrue();
+        JsonNode web0 = fields.at("/f:spec/f:template/f:spec/f:containers").get("k:{\"name\":\"web\"}");
+        assertThat(web0.has(".")).isTrue();
+        assertThat(web0.at("/f:env").has("k:{\"name\":\"MODE\"}")).isTrue();
+        assertThat(web0.at("/f:ports").has("k:{\"containerPort\":80}")).isTrue();
 
         // another writer adds a third container; the manager re-applies its two with a change
         s.patch(path, "application/strategic-merge-patch+json",

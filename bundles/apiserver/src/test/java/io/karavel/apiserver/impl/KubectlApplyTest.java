@@ -81,6 +81,27 @@ class KubectlApplyTest {
         assertThat(deploy.exit()).as(deploy.err()).isZero();
     }
 
+    /** Client-side apply, then server-side, then client-side again: kubectl reads managedFields in between. */
+    @Test
+    void clientSideAndServerSideApplyMix() throws Exception {
+        Path file = dir.resolve("mixed.yaml");
+        Files.writeString(file, deployment(1, "one").replace("name: web", "name: mixed"));
+        Kubectl.Run csa = kubectl.run("apply", "-f", file.toString());
+        assertThat(csa.exit()).as(csa.err()).isZero();
+        Kubectl.Run ssa = kubectl.run("apply", "--server-side", "-f", file.toString());
+        assertThat(ssa.exit()).as(ssa.err()).isZero();
+        assertThat(ssa.out()).contains("deployment.apps/mixed serverside-applied");
+        Files.writeString(file, deployment(2, "two").replace("name: web", "name: mixed"));
+        Kubectl.Run ssa2 = kubectl.run("apply", "--server-side", "-f", file.toString());
+        assertThat(ssa2.exit()).as(ssa2.err()).isZero();
+        Kubectl.Run csa2 = kubectl.run("apply", "-f", file.toString());
+        assertThat(csa2.exit()).as(csa2.err()).isZero();
+        JsonNode d = TestServer.JSON.readTree(kubectl.run("get", "deployment", "mixed", "-n", "default", "-o", "json").out());
+        assertThat(d.at("/spec/replicas").asInt()).isEqualTo(2);
+        assertThat(d.at("/spec/template/spec/containers")).hasSize(2);
+        assertThat(d.at("/spec/template/spec/containers/0/env/0/value").asText()).isEqualTo("two");
+    }
+
     private static String deployment(int replicas, String mode) {
         return """
                 apiVersion: apps/v1

@@ -18,6 +18,7 @@ import io.karavel.api.store.StoreUnavailableException;
 import io.karavel.apiserver.impl.admission.AdmissionChain;
 import io.karavel.apiserver.impl.admission.AdmissionRequest;
 import io.karavel.apiserver.impl.admission.AdmissionRequest.Operation;
+import io.karavel.apiserver.impl.patch.FieldSets;
 import io.karavel.apiserver.impl.patch.JsonMergePatch;
 import io.karavel.apiserver.impl.patch.KubernetesPatchMeta;
 import io.karavel.apiserver.impl.patch.StrategicMergePatch;
@@ -65,6 +66,7 @@ public final class ResourceService {
     private final AdmissionChain admission;
     private final ObjectDecoder decoder = new ObjectDecoder();
     private final StrategicMergePatch strategicMerge = new StrategicMergePatch(KubernetesPatchMeta.INSTANCE);
+    private final FieldSets fieldSets = new FieldSets(KubernetesPatchMeta.INSTANCE);
     private final SecureRandom random = new SecureRandom();
     private final Clock clock;
 
@@ -235,9 +237,9 @@ public final class ResourceService {
      * Absent, the object is created from it (201); present, the configuration is merged into it
      * with strategic-merge semantics (lists with merge keys merge by key, so a container the
      * configuration does not name stays). Either way the object takes the usual
-     * default → validate → admit → store path. Field ownership and conflicts are not tracked yet:
-     * {@code force} is accepted and changes nothing, and {@code metadata.managedFields} only
-     * records that the manager applied.
+     * default → validate → admit → store path. {@code metadata.managedFields} records each
+     * manager's latest applied field set, but ownership is not enforced yet: no conflicts
+     * ({@code force} is accepted and changes nothing), and fields a manager stops applying stay.
      */
     private RestResponse apply(RestRequest req, FieldValidation validation) {
         String manager = applyManager(req);
@@ -254,7 +256,7 @@ public final class ResourceService {
             if (store.get(key).isEmpty() && !"status".equals(req.info().subresource())) {
                 ObjectNode created = config.deepCopy();
                 ((ObjectNode) created.with("metadata")).put("name", req.info().name());
-                recordApply(created, manager, type);
+                recordApply(created, manager, type, config, false);
                 try {
                     return create(req, created);
                 } catch (ApiException e) {
@@ -266,7 +268,7 @@ public final class ResourceService {
             }
             return writeWithRetry(req, -1, validation, old -> {
                 ObjectNode merged = applyPatch("application/strategic-merge-patch+json", old, config);
-                recordApply(merged, manager, type);
+                recordApply(merged, manager, type, config, "status".equals(req.info().subresource()));
                 return merged;
             });
         }
@@ -303,8 +305,11 @@ public final class ResourceService {
         return Json.MAPPER.convertValue(object, ObjectNode.class);
     }
 
-    /** Records in {@code metadata.managedFields} that {@code manager} applied (no field sets yet). */
-    private void recordApply(ObjectNode object, String manager, ResourceType type) {
+    /**
+     * Records in {@code metadata.managedFields} that {@code manager} applied {@code config}: one
+     * {@code Apply} entry per manager, whose field set is that of its latest configuration.
+     */
+    private void recordApply(ObjectNode object, String manager, ResourceType type, ObjectNode config, boolean statusApply) {
         ObjectNode meta = object.with("metadata");
         ArrayNode entries = Json.MAPPER.createArrayNode();
         if (meta.get("managedFields") instanceof ArrayNode existing) {
@@ -319,6 +324,8 @@ public final class ResourceService {
         entry.put("operation", "Apply");
         entry.put("apiVersion", type.apiVersion());
         entry.put("time", now());
+        entry.put("fieldsType", "FieldsV1");
+        entry.set("fieldsV1", fieldSets.of(config, statusApply));
         meta.set("managedFields", entries);
     }
 
