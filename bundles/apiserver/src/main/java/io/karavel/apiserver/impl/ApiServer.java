@@ -77,7 +77,8 @@ public final class ApiServer implements AutoCloseable {
             return t;
         });
         server.setHandler(new ApiHandler(
-                registry, service, Authenticator.ADMIN_FOR_ALL, Authorizer.ALLOW_ALL, threads, scheduler, () -> ready));
+                registry, service, Authenticator.ADMIN_FOR_ALL, Authorizer.ALLOW_ALL, threads, scheduler, () -> ready,
+                settings.bookmarkInterval()));
         server.start();
         startedAt = Instant.now();
         String host = settings.host() == null || settings.host().isEmpty() || settings.host().equals("0.0.0.0")

@@ -1,6 +1,7 @@
 package io.karavel.apiserver.impl;
 
 import java.nio.file.Path;
+import java.time.Duration;
 
 /**
  * Resolved settings of one API server instance.
@@ -8,5 +9,13 @@ import java.nio.file.Path;
  * @param host address to listen on
  * @param port port to listen on; 0 picks a free port (tests)
  * @param kubeconfigPath where to write the admin kubeconfig once ready; null to write none
+ * @param bookmarkInterval how often a watch with {@code allowWatchBookmarks=true} gets a
+ *     BOOKMARK event (Kubernetes: about every minute; tests use less)
  */
-public record ApiServerSettings(String host, int port, Path kubeconfigPath) {}
+public record ApiServerSettings(String host, int port, Path kubeconfigPath, Duration bookmarkInterval) {
+    public static final Duration DEFAULT_BOOKMARK_INTERVAL = Duration.ofSeconds(60);
+
+    public ApiServerSettings(String host, int port, Path kubeconfigPath) {
+        this(host, port, kubeconfigPath, DEFAULT_BOOKMARK_INTERVAL);
+    }
+}

@@ -20,8 +20,12 @@ final class TestServer implements AutoCloseable {
     final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     TestServer(MapDbStore.Options options, Path kubeconfig) throws Exception {
+        this(new ApiServerSettings("127.0.0.1", 0, kubeconfig), options);
+    }
+
+    TestServer(ApiServerSettings settings, MapDbStore.Options options) throws Exception {
         store = MapDbStore.openInMemory(options);
-        server = new ApiServer(store, new ApiServerSettings("127.0.0.1", 0, kubeconfig));
+        server = new ApiServer(store, settings);
         server.start();
     }
 

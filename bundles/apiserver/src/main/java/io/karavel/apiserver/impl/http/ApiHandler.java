@@ -57,6 +57,7 @@ public final class ApiHandler extends Handler.Abstract {
     private final Executor executor;
     private final ScheduledExecutorService scheduler;
     private final BooleanSupplier ready;
+    private final java.time.Duration bookmarkInterval;
 
     public ApiHandler(
             ResourceRegistry registry,
@@ -65,7 +66,9 @@ public final class ApiHandler extends Handler.Abstract {
             Authorizer authorizer,
             Executor executor,
             ScheduledExecutorService scheduler,
-            BooleanSupplier ready) {
+            BooleanSupplier ready,
+            java.time.Duration bookmarkInterval) {
+        this.bookmarkInterval = bookmarkInterval;
         this.registry = registry;
         this.service = service;
         this.discovery = new Discovery(registry);
@@ -120,9 +123,20 @@ public final class ApiHandler extends Handler.Abstract {
                     writeText(response, callback, 503, "[-]karavel-ready failed: not ready yet");
                 }
             }
-            case "/api" -> writeJson(response, callback, 200,
-                    discovery.apiVersions(Request.getLocalAddr(request) + ":" + Request.getLocalPort(request)), List.of());
-            case "/apis" -> writeJson(response, callback, 200, discovery.apiGroupList(), List.of());
+            case "/api", "/apis" -> {
+                boolean core = p.equals("/api");
+                if (Discovery.wantsAggregated(request.getHeaders().get(HttpHeader.ACCEPT))) {
+                    response.setStatus(200);
+                    response.getHeaders().put(HttpHeader.CONTENT_TYPE, Discovery.AGGREGATED_V2);
+                    response.getHeaders().put(HttpHeader.VARY, "Accept");
+                    response.write(true, ByteBuffer.wrap(Json.bytes(discovery.aggregated(core))), callback);
+                } else if (core) {
+                    writeJson(response, callback, 200,
+                            discovery.apiVersions(Request.getLocalAddr(request) + ":" + Request.getLocalPort(request)), List.of());
+                } else {
+                    writeJson(response, callback, 200, discovery.apiGroupList(), List.of());
+                }
+            }
             case "/openapi/v3" -> writeJson(response, callback, 200, openApi.index(), List.of());
             default -> {
                 JsonNode doc = null;
@@ -222,7 +236,7 @@ public final class ApiHandler extends Handler.Abstract {
             response.write(true, ByteBuffer.allocate(0), callback);
             return;
         }
-        new WatchStream(plan, request, response, callback, executor).start(service.store(), scheduler);
+        new WatchStream(plan, request, response, callback, executor).start(service.store(), scheduler, bookmarkInterval);
     }
 
     private static byte[] readBody(Request request, String verb) {

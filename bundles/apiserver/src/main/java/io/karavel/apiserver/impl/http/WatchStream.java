@@ -41,6 +41,7 @@ final class WatchStream implements WatchListener {
     static final int MAX_QUEUED = 10_000;
     private static final int MAX_BATCH_BYTES = 64 * 1024;
     private static final Object END = new Object();
+    private static final Object BOOKMARK = new Object();
 
     private final WatchPlan plan;
     private final Request request;
@@ -55,7 +56,9 @@ final class WatchStream implements WatchListener {
     private final AtomicBoolean completed = new AtomicBoolean();
     private volatile Watch watch;
     private volatile ScheduledFuture<?> timeout;
-    private volatile long lastRevision;
+    private volatile ScheduledFuture<?> bookmarkTimer;
+    /** The revision of the last change turned into bytes (only the drain touches it). */
+    private volatile long drainedRevision;
 
     WatchStream(WatchPlan plan, Request request, Response response, Callback callback, Executor executor) {
         this.plan = plan;
@@ -66,19 +69,14 @@ final class WatchStream implements WatchListener {
     }
 
     /** Sends the headers and the initial events, then subscribes to the store. */
-    void start(Store store, ScheduledExecutorService scheduler) {
+    void start(Store store, ScheduledExecutorService scheduler, java.time.Duration bookmarkInterval) {
         response.setStatus(200);
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
         response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-cache, private");
         request.addFailureListener(this::fail);
-        // Idle connections are normal for a watch: ignore idle timeouts, and use them to send a
-        // bookmark when the client allows it (which also detects a client that went away).
-        request.addIdleTimeoutListener(t -> {
-            if (plan.bookmarks() && !finished.get()) {
-                enqueue(new Bookmark(lastRevision));
-            }
-            return false;
-        });
+        // Idle connections are normal for a watch: ignore idle timeouts. (Bookmarks, when the
+        // client allows them, are written periodically, which also detects a client that went away.)
+        request.addIdleTimeoutListener(t -> false);
 
         WatchPlan.Start start;
         try {
@@ -88,7 +86,7 @@ final class WatchStream implements WatchListener {
             enqueue(END);
             return;
         }
-        lastRevision = start.watchFrom();
+        drainedRevision = start.watchFrom();
         for (byte[] event : start.initialEvents()) {
             enqueue(event);
         }
@@ -109,6 +107,14 @@ final class WatchStream implements WatchListener {
             return;
         }
         timeout = scheduler.schedule(() -> enqueue(END), plan.timeoutSeconds(), TimeUnit.SECONDS);
+        if (plan.bookmarks()) {
+            long every = Math.max(1, bookmarkInterval.toMillis());
+            bookmarkTimer = scheduler.scheduleAtFixedRate(() -> enqueue(BOOKMARK), every, every, TimeUnit.MILLISECONDS);
+        }
+        if (finished.get()) {
+            closeWatch(); // ended while the timers were being set up: cancel them
+            return;
+        }
         if (start.initialEvents().isEmpty()) {
             // commit the headers now so the client sees 200 before the first event
             enqueue(new byte[0]);
@@ -117,7 +123,6 @@ final class WatchStream implements WatchListener {
 
     @Override
     public void onChange(Change change) {
-        lastRevision = change.revision();
         if (queued.get() >= MAX_QUEUED) {
             LOG.debug("watch on {} fell {} events behind: closing it", plan.prefix(), MAX_QUEUED);
             closeWatch();
@@ -154,6 +159,10 @@ final class WatchStream implements WatchListener {
         ScheduledFuture<?> t = timeout;
         if (t != null) {
             t.cancel(false);
+        }
+        ScheduledFuture<?> b = bookmarkTimer;
+        if (b != null) {
+            b.cancel(false);
         }
     }
 
@@ -224,10 +233,12 @@ final class WatchStream implements WatchListener {
             return bytes;
         }
         if (item instanceof Change change) {
+            drainedRevision = change.revision();
             return plan.toEvent(change);
         }
-        if (item instanceof Bookmark b) {
-            return plan.bookmark(b.revision());
+        if (item == BOOKMARK) {
+            // the revision of the last change written before it: resuming from it misses nothing
+            return plan.bookmark(drainedRevision);
         }
         return null;
     }
@@ -242,6 +253,4 @@ final class WatchStream implements WatchListener {
             response.write(true, ByteBuffer.wrap(lastBytes.toByteArray()), callback);
         }
     }
-
-    private record Bookmark(long revision) {}
 }

@@ -166,6 +166,7 @@ public final class ObjectDecoder {
                 || name.equals("IntOrString")
                 || name.equals("Quantity")
                 || name.equals("MicroTime")
+                || name.equals("FieldsV1")
                 || name.startsWith("JSONSchemaProps");
     }
 

@@ -18,6 +18,7 @@ import io.karavel.api.store.StoreUnavailableException;
 import io.karavel.apiserver.impl.admission.AdmissionChain;
 import io.karavel.apiserver.impl.admission.AdmissionRequest;
 import io.karavel.apiserver.impl.admission.AdmissionRequest.Operation;
+import io.karavel.apiserver.impl.patch.FieldSets;
 import io.karavel.apiserver.impl.patch.JsonMergePatch;
 import io.karavel.apiserver.impl.patch.KubernetesPatchMeta;
 import io.karavel.apiserver.impl.patch.StrategicMergePatch;
@@ -54,12 +55,18 @@ public final class ResourceService {
     /** Unconditional updates and patches retry a lost compare-and-swap race this many times. */
     private static final int MAX_RETRIES = 8;
 
+    private static final String APPLY_PATCH = "application/apply-patch+yaml";
+    /** Reads server-side apply bodies. */
+    private static final com.fasterxml.jackson.databind.ObjectMapper YAML =
+            new com.fasterxml.jackson.dataformat.yaml.YAMLMapper();
+
     private static final String NAME_SUFFIX_ALPHABET = "bcdfghjklmnpqrstvwxz2456789";
 
     private final Store store;
     private final AdmissionChain admission;
     private final ObjectDecoder decoder = new ObjectDecoder();
     private final StrategicMergePatch strategicMerge = new StrategicMergePatch(KubernetesPatchMeta.INSTANCE);
+    private final FieldSets fieldSets = new FieldSets(KubernetesPatchMeta.INSTANCE);
     private final SecureRandom random = new SecureRandom();
     private final Clock clock;
 
@@ -136,9 +143,13 @@ public final class ResourceService {
 
     public RestResponse create(RestRequest req) {
         rejectDryRun(req);
+        return create(req, ObjectDecoder.parseJsonBody(req.body(), req.contentType()));
+    }
+
+    /** Creates {@code node} (a POST body, or the configuration of a server-side apply). */
+    private RestResponse create(RestRequest req, ObjectNode node) {
         ResourceType type = req.type();
         FieldValidation validation = FieldValidation.parse(req.param("fieldValidation"));
-        ObjectNode node = ObjectDecoder.parseJsonBody(req.body(), req.contentType());
         if (type.strategy().resetStatusOnCreate()) {
             node.remove("status");
         }
@@ -195,27 +206,127 @@ public final class ResourceService {
         rejectDryRun(req);
         FieldValidation validation = FieldValidation.parse(req.param("fieldValidation"));
         String mediaType = patchMediaType(req);
+        if (mediaType.equals(APPLY_PATCH)) {
+            return apply(req, validation);
+        }
         JsonNode patch = parsePatch(req);
         return writeWithRetry(req, -1, validation, old -> applyPatch(mediaType, old, patch));
     }
 
-    /** The patch type from the Content-Type; 415 for unsupported ones (server-side apply included, for now). */
+    /** The patch type from the Content-Type; 415 for unsupported ones. */
     private static String patchMediaType(RestRequest req) {
         String mediaType = req.contentType() == null
                 ? "" : req.contentType().split(";")[0].trim().toLowerCase(Locale.ROOT);
         switch (mediaType) {
-            case "application/strategic-merge-patch+json", "application/merge-patch+json", "application/json-patch+json":
+            case "application/strategic-merge-patch+json", "application/merge-patch+json", "application/json-patch+json",
+                    APPLY_PATCH:
                 return mediaType;
-            case "application/apply-patch+yaml":
-                throw new ApiException(415, "UnsupportedMediaType",
-                        "server-side apply (application/apply-patch+yaml) is not supported yet: use client-side"
-                                + " kubectl apply (without --server-side)");
             default:
                 throw new ApiException(415, "UnsupportedMediaType",
                         "the body of the request was in an unknown format - accepted media types include:"
                                 + " application/json-patch+json, application/merge-patch+json,"
-                                + " application/strategic-merge-patch+json (got " + req.contentType() + ")");
+                                + " application/apply-patch+yaml, application/strategic-merge-patch+json"
+                                + " (got " + req.contentType() + ")");
         }
+    }
+
+    // ---------------------------------------------------------------- server-side apply
+
+    /**
+     * Server-side apply: the body (YAML or JSON) is the manager's configuration of the object.
+     * Absent, the object is created from it (201); present, the configuration is merged into it
+     * with strategic-merge semantics (lists with merge keys merge by key, so a container the
+     * configuration does not name stays). Either way the object takes the usual
+     * default → validate → admit → store path. {@code metadata.managedFields} records each
+     * manager's latest applied field set, but ownership is not enforced yet: no conflicts
+     * ({@code force} is accepted and changes nothing), and fields a manager stops applying stay.
+     */
+    private RestResponse apply(RestRequest req, FieldValidation validation) {
+        String manager = applyManager(req);
+        ResourceType type = req.type();
+        ObjectNode config = parseApplyConfiguration(req.body());
+        String name = Json.text(config.path("metadata"), "name");
+        if (name != null && !name.equals(req.info().name())) {
+            throw ApiException.badRequest(
+                    "the name of the object (" + name + ") does not match the name on the URL (" + req.info().name() + ")");
+        }
+        for (int attempt = 0; ; attempt++) {
+            String key = StoreKeys.key(type.group(), type.plural(), type.namespaced() ? req.info().namespace() : null,
+                    req.info().name());
+            if (store.get(key).isEmpty() && !"status".equals(req.info().subresource())) {
+                ObjectNode created = config.deepCopy();
+                ((ObjectNode) created.with("metadata")).put("name", req.info().name());
+                recordApply(created, manager, type, config, false);
+                try {
+                    return create(req, created);
+                } catch (ApiException e) {
+                    if (e.code() != 409 || attempt >= MAX_RETRIES) {
+                        throw e;
+                    }
+                    continue; // created meanwhile: merge into it
+                }
+            }
+            return writeWithRetry(req, -1, validation, old -> {
+                ObjectNode merged = applyPatch("application/strategic-merge-patch+json", old, config);
+                recordApply(merged, manager, type, config, "status".equals(req.info().subresource()));
+                return merged;
+            });
+        }
+    }
+
+    /** The field manager of an apply request (required); checks {@code force}. */
+    private static String applyManager(RestRequest req) {
+        String manager = req.param("fieldManager");
+        if (manager == null || manager.isEmpty()) {
+            throw ApiException.badRequest("PATCH " + req.info().path() + ": fieldManager is required for apply requests");
+        }
+        String force = req.param("force");
+        if (force != null && !force.isEmpty() && !force.equals("true") && !force.equals("false")) {
+            throw ApiException.badRequest("invalid force: " + force);
+        }
+        return manager;
+    }
+
+    /** The apply body: YAML (JSON is YAML too), one object. */
+    private static ObjectNode parseApplyConfiguration(byte[] body) {
+        if (body.length == 0) {
+            throw ApiException.badRequest("the request body is empty");
+        }
+        JsonNode node;
+        try {
+            node = YAML.readTree(body);
+        } catch (java.io.IOException e) {
+            throw ApiException.badRequest("error decoding YAML: " + e.getMessage().lines().findFirst().orElse(""));
+        }
+        if (!(node instanceof ObjectNode object)) {
+            throw ApiException.badRequest("the body of an apply request must be an object");
+        }
+        // YAML scalars arrive as text, numbers or booleans as written: same tree as the JSON form
+        return Json.MAPPER.convertValue(object, ObjectNode.class);
+    }
+
+    /**
+     * Records in {@code metadata.managedFields} that {@code manager} applied {@code config}: one
+     * {@code Apply} entry per manager, whose field set is that of its latest configuration.
+     */
+    private void recordApply(ObjectNode object, String manager, ResourceType type, ObjectNode config, boolean statusApply) {
+        ObjectNode meta = object.with("metadata");
+        ArrayNode entries = Json.MAPPER.createArrayNode();
+        if (meta.get("managedFields") instanceof ArrayNode existing) {
+            for (JsonNode e : existing) {
+                if (!(manager.equals(Json.text(e, "manager")) && "Apply".equals(Json.text(e, "operation")))) {
+                    entries.add(e);
+                }
+            }
+        }
+        ObjectNode entry = entries.addObject();
+        entry.put("manager", manager);
+        entry.put("operation", "Apply");
+        entry.put("apiVersion", type.apiVersion());
+        entry.put("time", now());
+        entry.put("fieldsType", "FieldsV1");
+        entry.set("fieldsV1", fieldSets.of(config, statusApply));
+        meta.set("managedFields", entries);
     }
 
     private static JsonNode parsePatch(RestRequest req) {
@@ -263,11 +374,19 @@ public final class ResourceService {
     public RestResponse patchScale(RestRequest req) {
         rejectDryRun(req);
         String mediaType = patchMediaType(req);
-        JsonNode patch = parsePatch(req);
+        JsonNode patch;
+        if (mediaType.equals(APPLY_PATCH)) {
+            // applying a Scale: its configuration merges into the served Scale
+            applyManager(req);
+            patch = parseApplyConfiguration(req.body());
+            mediaType = "application/merge-patch+json";
+        } else {
+            patch = parsePatch(req);
+        }
+        String scalePatchType = mediaType.equals("application/strategic-merge-patch+json")
+                ? "application/merge-patch+json" : mediaType;
         RestResponse r = writeWithRetry(req, -1, FieldValidation.IGNORE, old -> {
-            ObjectNode patched = applyPatch(
-                    mediaType.equals("application/strategic-merge-patch+json") ? "application/merge-patch+json" : mediaType,
-                    Scales.toScale(old), patch);
+            ObjectNode patched = applyPatch(scalePatchType, Scales.toScale(old), patch);
             ObjectNode updated = Scales.withReplicas(old, Scales.replicas(patched));
             String rv = Json.text(patched.path("metadata"), "resourceVersion");
             if (rv != null) {
@@ -321,9 +440,8 @@ public final class ResourceService {
                 } else {
                     merged.set("status", status);
                 }
-                if (newNode.has("metadata")) {
-                    merged.set("metadata", newNode.get("metadata"));
-                }
+                // and never metadata (labels, annotations, finalizers, owners: as Kubernetes'
+                // ResetObjectMetaForStatus); the resourceVersion precondition was read above
                 newNode = merged;
             } else {
                 // main-resource writes never change .status (that is the status subresource's job)

@@ -8,6 +8,7 @@ import io.karavel.api.store.Store;
 import io.karavel.apiserver.impl.registry.ResourceType;
 import io.karavel.apiserver.impl.selector.FieldSelector;
 import io.karavel.apiserver.impl.selector.LabelSelector;
+import io.karavel.apiserver.impl.strategy.FieldErrors;
 import io.karavel.apiserver.impl.table.Tables;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -23,6 +24,12 @@ import java.util.concurrent.ThreadLocalRandom;
  * sent first as synthetic ADDED events, then every change after that snapshot; with
  * {@code resourceVersion=N}, every change after N (410 Expired if N is older than the history).
  * With selectors, an object that starts matching is ADDED and one that stops matching is DELETED.
+ *
+ * <p>{@code sendInitialEvents} (client-go's watch-list; needs {@code resourceVersionMatch=NotOlderThan}
+ * and {@code allowWatchBookmarks=true}) overrides that choice: {@code true} sends the current
+ * objects (a state not older than the resourceVersion) as ADDED events followed by a BOOKMARK
+ * annotated {@code k8s.io/initial-events-end: "true"}; {@code false} sends only later changes
+ * (from now when no resourceVersion is given).
  */
 public final class WatchPlan {
     private final ResourceType type;
@@ -31,20 +38,23 @@ public final class WatchPlan {
     private final FieldSelector fields;
     private final long requestedRevision;
     private final boolean initialEvents;
+    /** sendInitialEvents=true: end the initial events with an annotated bookmark. */
+    private final boolean initialEventsEnd;
     private final long timeoutSeconds;
     private final boolean bookmarks;
     private final boolean asTable;
     private final String includeObject;
 
     private WatchPlan(ResourceType type, String prefix, LabelSelector labels, FieldSelector fields,
-            long requestedRevision, boolean initialEvents, long timeoutSeconds, boolean bookmarks,
-            boolean asTable, String includeObject) {
+            long requestedRevision, boolean initialEvents, boolean initialEventsEnd, long timeoutSeconds,
+            boolean bookmarks, boolean asTable, String includeObject) {
         this.type = type;
         this.prefix = prefix;
         this.labels = labels;
         this.fields = fields;
         this.requestedRevision = requestedRevision;
         this.initialEvents = initialEvents;
+        this.initialEventsEnd = initialEventsEnd;
         this.timeoutSeconds = timeoutSeconds;
         this.bookmarks = bookmarks;
         this.asTable = asTable;
@@ -78,6 +88,33 @@ public final class WatchPlan {
                 timeout = 1800 + ThreadLocalRandom.current().nextLong(1800);
             }
         }
+        boolean bookmarks = "true".equals(req.param("allowWatchBookmarks"));
+        String sendInitialEvents = req.param("sendInitialEvents");
+        String match = req.param("resourceVersionMatch");
+        boolean initialEvents = revision == 0;
+        boolean initialEventsEnd = false;
+        if (sendInitialEvents != null && !sendInitialEvents.isEmpty()) {
+            boolean send = switch (sendInitialEvents) {
+                case "true" -> true;
+                case "false" -> false;
+                default -> throw ApiException.badRequest("invalid sendInitialEvents: " + sendInitialEvents);
+            };
+            FieldErrors errors = new FieldErrors();
+            if (!"NotOlderThan".equals(match)) {
+                errors.forbidden("resourceVersionMatch", "sendInitialEvents requires setting resourceVersionMatch to NotOlderThan");
+            }
+            if (send && !bookmarks) {
+                errors.forbidden("allowWatchBookmarks", "sendInitialEvents requires setting allowWatchBookmarks to true");
+            }
+            if (!errors.isEmpty()) {
+                throw invalidListOptions(errors);
+            }
+            initialEvents = send;
+            initialEventsEnd = send;
+        } else if (match != null && !match.isEmpty()) {
+            throw invalidListOptions(new FieldErrors().forbidden("resourceVersionMatch",
+                    "resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided"));
+        }
         String name = req.info().name();
         FieldSelector fields = ResourceService.fieldSelector(req);
         if (name != null) {
@@ -97,11 +134,16 @@ public final class WatchPlan {
                 ResourceService.labelSelector(req),
                 fields,
                 revision,
-                revision == 0,
+                initialEvents,
+                initialEventsEnd,
                 timeout,
-                "true".equals(req.param("allowWatchBookmarks")),
+                bookmarks,
                 asTable,
                 req.param("includeObject"));
+    }
+
+    private static ApiException invalidListOptions(FieldErrors errors) {
+        return ApiException.invalid("ListOptions.meta.k8s.io", "meta.k8s.io", "ListOptions", "", errors.causes());
     }
 
     public String prefix() {
@@ -126,7 +168,8 @@ public final class WatchPlan {
     /** Takes the initial snapshot when the request asked for one. */
     public Start start(Store store) {
         if (!initialEvents) {
-            return new Start(List.of(), requestedRevision);
+            // sendInitialEvents=false without a resourceVersion: from now
+            return new Start(List.of(), requestedRevision == 0 ? store.currentRevision() : requestedRevision);
         }
         ListResult snapshot = store.list(prefix, null, 0);
         List<byte[]> events = new ArrayList<>();
@@ -135,6 +178,11 @@ public final class WatchPlan {
             if (ResourceService.matches(object, labels, fields)) {
                 events.add(eventLine("ADDED", render(object)));
             }
+        }
+        if (initialEventsEnd) {
+            ObjectNode end = bookmarkObject(snapshot.revision());
+            ((ObjectNode) end.get("metadata")).putObject("annotations").put("k8s.io/initial-events-end", "true");
+            events.add(eventLine("BOOKMARK", end));
         }
         return new Start(events, snapshot.revision());
     }
@@ -166,11 +214,15 @@ public final class WatchPlan {
 
     /** A BOOKMARK event carrying only the resourceVersion the client may resume from. */
     public byte[] bookmark(long revision) {
+        return eventLine("BOOKMARK", bookmarkObject(revision));
+    }
+
+    private ObjectNode bookmarkObject(long revision) {
         ObjectNode object = Json.object();
         object.put("kind", type.kind());
         object.put("apiVersion", type.apiVersion());
         object.putObject("metadata").put("resourceVersion", Long.toString(revision));
-        return eventLine("BOOKMARK", object);
+        return object;
     }
 
     /** An ERROR event carrying a Status (e.g. 410 Expired). */

@@ -1,5 +1,6 @@
 package io.karavel.apiserver.impl.selector;
 
+import io.karavel.apiserver.impl.strategy.Names;
 import io.fabric8.kubernetes.api.model.LabelSelectorRequirement;
 import java.util.ArrayList;
 import java.util.List;
@@ -8,9 +9,10 @@ import java.util.Set;
 import java.util.function.Predicate;
 
 /**
- * A label selector: requirements joined by AND. Parses the query-string syntax
- * ({@code app=web,tier!=db,env in (a,b),!legacy}) and converts the structured form of
- * {@code spec.selector}.
+ * A label selector: requirements joined by AND. Parses the query-string syntax of Kubernetes'
+ * {@code labels.Parse} ({@code app=web,tier!=db,tier==web,env in (a,b),env notin (c),legacy,!legacy,
+ * replicas>1,replicas<5}; keys and values are checked as label keys and values) and converts the
+ * structured form of {@code spec.selector}.
  */
 public final class LabelSelector implements Predicate<Map<String, String>> {
 
@@ -23,7 +25,22 @@ public final class LabelSelector implements Predicate<Map<String, String>> {
                 case NOT_EQUALS, NOT_IN -> actual == null || !values.contains(actual);
                 case EXISTS -> actual != null;
                 case DOES_NOT_EXIST -> actual == null;
+                case GREATER_THAN, LESS_THAN -> compare(actual, values.iterator().next());
             };
+        }
+
+        /** {@code key>n}, {@code key<n}: the label is present and an integer beyond the bound. */
+        private boolean compare(String actual, String bound) {
+            if (actual == null) {
+                return false;
+            }
+            try {
+                long value = Long.parseLong(actual);
+                long limit = Long.parseLong(bound);
+                return operator == Operator.GREATER_THAN ? value > limit : value < limit;
+            } catch (NumberFormatException e) {
+                return false;
+            }
         }
     }
 
@@ -34,7 +51,11 @@ public final class LabelSelector implements Predicate<Map<String, String>> {
         IN,
         NOT_IN,
         EXISTS,
-        DOES_NOT_EXIST
+        DOES_NOT_EXIST,
+        /** {@code key>n} (query syntax only, as in Kubernetes) */
+        GREATER_THAN,
+        /** {@code key<n} */
+        LESS_THAN
     }
 
     /** Matches everything. */
@@ -119,8 +140,13 @@ public final class LabelSelector implements Predicate<Map<String, String>> {
                 throw new IllegalArgumentException("unable to parse requirement: found '" + t + "', expected: ')'");
             }
             Set<String> values = new java.util.LinkedHashSet<>();
-            for (String v : t.substring(paren + 1, t.length() - 1).split(",")) {
-                values.add(v.trim());
+            String[] list = t.substring(paren + 1, t.length() - 1).split(",", -1);
+            if (list.length == 1 && list[0].isBlank()) {
+                throw new IllegalArgumentException(
+                        "unable to parse requirement: for 'in', 'notin' operators, values set can't be empty");
+            }
+            for (int i = 0; i < list.length; i++) {
+                values.add(checkValue(list[i].trim(), i));
             }
             String[] words = head.split("\\s+");
             if (words.length == 2 && words[1].equals("in")) {
@@ -133,24 +159,51 @@ public final class LabelSelector implements Predicate<Map<String, String>> {
         }
         int neq = t.indexOf("!=");
         if (neq > 0) {
-            return new Requirement(checkKey(t.substring(0, neq).trim()), Operator.NOT_EQUALS, Set.of(t.substring(neq + 2).trim()));
+            return new Requirement(checkKey(t.substring(0, neq).trim()), Operator.NOT_EQUALS,
+                    Set.of(checkValue(t.substring(neq + 2).trim(), 0)));
         }
         int eq2 = t.indexOf("==");
         if (eq2 > 0) {
-            return new Requirement(checkKey(t.substring(0, eq2).trim()), Operator.EQUALS, Set.of(t.substring(eq2 + 2).trim()));
+            return new Requirement(checkKey(t.substring(0, eq2).trim()), Operator.EQUALS,
+                    Set.of(checkValue(t.substring(eq2 + 2).trim(), 0)));
         }
         int eq = t.indexOf('=');
         if (eq > 0) {
-            return new Requirement(checkKey(t.substring(0, eq).trim()), Operator.EQUALS, Set.of(t.substring(eq + 1).trim()));
+            return new Requirement(checkKey(t.substring(0, eq).trim()), Operator.EQUALS,
+                    Set.of(checkValue(t.substring(eq + 1).trim(), 0)));
+        }
+        for (char c : new char[] {'>', '<'}) {
+            int at = t.indexOf(c);
+            if (at > 0) {
+                String bound = t.substring(at + 1).trim();
+                try {
+                    Long.parseLong(bound);
+                } catch (NumberFormatException e) {
+                    throw new IllegalArgumentException(
+                            "unable to parse requirement: for 'Gt', 'Lt' operators, the value must be an integer");
+                }
+                return new Requirement(checkKey(t.substring(0, at).trim()),
+                        c == '>' ? Operator.GREATER_THAN : Operator.LESS_THAN, Set.of(bound));
+            }
         }
         return new Requirement(checkKey(t), Operator.EXISTS, Set.of());
     }
 
     private static String checkKey(String key) {
-        if (key.isEmpty() || key.contains(" ") || key.contains("=") || key.contains("!")) {
-            throw new IllegalArgumentException("unable to parse requirement: invalid label key \"" + key + "\"");
+        String bad = key.isEmpty() ? "name part must be non-empty" : Names.checkLabelKey(key);
+        if (bad != null) {
+            throw new IllegalArgumentException("unable to parse requirement: key: Invalid value: \"" + key + "\": " + bad);
         }
         return key;
+    }
+
+    private static String checkValue(String value, int index) {
+        String bad = Names.checkLabelValue(value);
+        if (bad != null) {
+            throw new IllegalArgumentException("unable to parse requirement: values[" + index + "]: Invalid value: \""
+                    + value + "\": " + bad);
+        }
+        return value;
     }
 
     /** Splits on commas that are not inside parentheses. */

@@ -64,7 +64,7 @@ class WatchStreamTest {
         ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
         try (MapDbStore store = MapDbStore.openInMemory()) {
             WatchStream stream = new WatchStream(WatchPlan.of(req), request, response, requestDone, Runnable::run);
-            stream.start(store, scheduler);
+            stream.start(store, scheduler, java.time.Duration.ofSeconds(60));
             // the first write (headers) is pending: the client is not reading
             assertThat(writes).hasSize(1);
             Write pending = writes.poll();

@@ -25,6 +25,31 @@ class SelectorTest {
     }
 
     @Test
+    void greaterAndLessThan() {
+        Map<String, String> labels = Map.of("replicas", "3", "name", "x");
+        assertThat(LabelSelector.parse("replicas>2").test(labels)).isTrue();
+        assertThat(LabelSelector.parse("replicas>3").test(labels)).isFalse();
+        assertThat(LabelSelector.parse("replicas<4,replicas>2").test(labels)).isTrue();
+        assertThat(LabelSelector.parse("name>1").test(labels)).as("not an integer").isFalse();
+        assertThat(LabelSelector.parse("absent<9").test(labels)).isFalse();
+        assertThatThrownBy(() -> LabelSelector.parse("replicas>x"))
+                .hasMessage("unable to parse requirement: for 'Gt', 'Lt' operators, the value must be an integer");
+    }
+
+    @Test
+    void keysAndValuesAreLabelKeysAndValues() {
+        assertThat(LabelSelector.parse("app.kubernetes.io/name=web,x=").test(Map.of("app.kubernetes.io/name", "web", "x", "")))
+                .isTrue();
+        assertThatThrownBy(() -> LabelSelector.parse("app=we b")).hasMessageStartingWith(
+                "unable to parse requirement: values[0]: Invalid value: \"we b\": a valid label must be an empty string");
+        assertThatThrownBy(() -> LabelSelector.parse("env in (a,-b)")).hasMessageStartingWith(
+                "unable to parse requirement: values[1]: Invalid value: \"-b\"");
+        assertThatThrownBy(() -> LabelSelector.parse("bad key=x")).hasMessageStartingWith(
+                "unable to parse requirement: key: Invalid value: \"bad key\"");
+        assertThatThrownBy(() -> LabelSelector.parse("env in ()")).hasMessageContaining("values set can't be empty");
+    }
+
+    @Test
     void badLabelSelector() {
         assertThatThrownBy(() -> LabelSelector.parse("app in (a")).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> LabelSelector.parse("a,,b")).isInstanceOf(IllegalArgumentException.class);
