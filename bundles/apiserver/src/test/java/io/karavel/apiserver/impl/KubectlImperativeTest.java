@@ -161,5 +161,10 @@ class KubectlImperativeTest {
         Run duplicate = kubectl("create", "namespace", "shop");
         assertThat(duplicate.exit()).isNotZero();
         assertThat(duplicate.err()).contains("Error from server (AlreadyExists)", "namespaces \"shop\" already exists");
+
+        Run delete = ok("delete", "deployment", "idle", "-n", "shop");
+        assertThat(delete.out()).contains("deployment.apps \"idle\" deleted");
+        Run gone = kubectl("get", "deployment", "idle", "-n", "shop");
+        assertThat(gone.err()).contains("NotFound");
     }
 }

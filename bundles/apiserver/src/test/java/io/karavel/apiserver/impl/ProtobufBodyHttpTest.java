@@ -98,5 +98,15 @@ class ProtobufBodyHttpTest {
                 V1.Secret.newBuilder().setMetadata(Meta.ObjectMeta.newBuilder().setName("s")).build().toByteString()), 400);
         assertThat(wrongKind.get("message").asText()).contains("does not match the URL");
         assertThat(s.get(base + "/broken").code()).isEqualTo(404);
+
+        // a field number the schema lacks is an unknown field: rejected when strict, not silently lost
+        ByteArrayOutputStream raw = new ByteArrayOutputStream();
+        raw.writeBytes(V1.ConfigMap.newBuilder().setMetadata(Meta.ObjectMeta.newBuilder().setName("newer"))
+                .build().toByteArray());
+        raw.writeBytes(new byte[] {(byte) 0x98, 0x06, 0x01}); // field 99, varint 1
+        byte[] newer = envelope("v1", "ConfigMap", ByteString.copyFrom(raw.toByteArray()));
+        JsonNode strict = send("POST", base + "?fieldValidation=Strict", newer, 400);
+        assertThat(strict.get("message").asText()).contains("strict decoding error: unknown field \"protobuf:99\"");
+        send("POST", base, newer, 201);
     }
 }

@@ -28,13 +28,18 @@ import java.util.Locale;
  * {@code IntOrString} an int or a string, {@code Quantity} a string, {@code Time} and
  * {@code MicroTime} RFC 3339 text (a zero time is left out), {@code RawExtension} and
  * {@code FieldsV1} the JSON they carry, and Go's embedded structs ({@code Volume.volumeSource},
- * {@code Probe.handler}) are flattened into their parent. Fields unknown to the schema (newer
- * than it) are skipped, as Go's decoder does.
+ * {@code Probe.handler}) are flattened into their parent. A field number unknown to the schema
+ * (a field newer than it) becomes {@code "protobuf:<number>"}, which the object decoder then
+ * reports as an unknown field (400 with {@code fieldValidation=Strict}, as kubectl sends; a
+ * warning otherwise) rather than dropping it silently.
  */
 public final class ProtobufObjects {
 
     /** The 4 bytes before every Kubernetes protobuf body. */
     private static final byte[] MAGIC = {0x6b, 0x38, 0x73, 0x00};
+
+    /** JSON name given to a field number the schema does not know: {@code protobuf:40}. */
+    public static final String UNKNOWN_FIELD_PREFIX = "protobuf:";
 
     private static final String META = "k8s.io.apimachinery.pkg.apis.meta.v1.";
     private static final String INT_OR_STRING = "k8s.io.apimachinery.pkg.util.intstr.IntOrString";
@@ -173,6 +178,9 @@ public final class ProtobufObjects {
             int tag = in.tag();
             Field field = message.fields().get(tag >>> 3);
             if (field == null) {
+                // newer than the schema: kept under a name no model knows, so the decoder's
+                // unknown-field handling (fieldValidation) reports it instead of losing it silently
+                out.put(UNKNOWN_FIELD_PREFIX + (tag >>> 3), "wire type " + (tag & 7));
                 in.skip(tag);
                 continue;
             }

@@ -171,6 +171,18 @@ class ProtobufObjectsTest {
     }
 
     @Test
+    void fieldsNewerThanTheSchemaAreNamedByNumber() throws Exception {
+        // PodSpec field 40 (resources, Kubernetes 1.32) is not in the schema
+        byte[] podSpec = concat(V1.PodSpec.newBuilder()
+                .addContainers(V1.Container.newBuilder().setName("c").setImage("i")).build().toByteArray(),
+                new byte[] {(byte) 0xc2, 0x02, 0x00});
+        byte[] pod = concat(new byte[] {0x12}, lengthPrefixed(podSpec));
+        JsonNode decoded = decode(envelope("v1", "Pod", ByteString.copyFrom(pod), ""));
+        assertThat(decoded.get("spec")).isEqualTo(json("""
+                {'containers':[{'name':'c','image':'i'}],'protobuf:40':'wire type 2'}"""));
+    }
+
+    @Test
     void malformedBodiesAreRejectedWithTheReason() {
         V1.ConfigMap configMap = V1.ConfigMap.newBuilder().setMetadata(meta("c")).putData("a", "b").build();
         byte[] body = envelope("v1", "ConfigMap", configMap);
