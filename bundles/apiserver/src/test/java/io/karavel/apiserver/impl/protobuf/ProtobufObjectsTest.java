@@ -153,7 +153,7 @@ class ProtobufObjectsTest {
                  'securityContext':{'runAsUser':0},
                  'livenessProbe':{'httpGet':{'path':'/healthz','port':8080},'initialDelaySeconds':5}}"""));
         assertThat(decoded.at("/spec/volumes/0")).isEqualTo(json("""
-                {'name':'cfg','configMap':{'localObjectReference':{'name':'c'},'defaultMode':420}}"""));
+                {'name':'cfg','configMap':{'name':'c','defaultMode':420}}"""));
         assertThat(decoded.at("/spec/tolerations/0")).isEqualTo(json("{'key':'k','tolerationSeconds':0}"));
     }
 

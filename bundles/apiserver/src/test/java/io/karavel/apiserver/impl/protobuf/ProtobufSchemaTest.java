@@ -106,7 +106,12 @@ class ProtobufSchemaTest {
     /** Go embedded structs ({@code json:",inline"}): a field in protobuf, flattened in JSON. */
     static final Set<String> INLINE = Set.of(
             "Volume.volumeSource", "Probe.handler", "EphemeralContainer.ephemeralContainerCommon",
-            "PersistentVolumeSpec.persistentVolumeSource");
+            "PersistentVolumeSpec.persistentVolumeSource",
+            // LocalObjectReference embedded: {"configMapKeyRef": {"name": ...}}
+            "ConfigMapEnvSource.localObjectReference", "ConfigMapKeySelector.localObjectReference",
+            "ConfigMapProjection.localObjectReference", "ConfigMapVolumeSource.localObjectReference",
+            "SecretEnvSource.localObjectReference", "SecretKeySelector.localObjectReference",
+            "SecretProjection.localObjectReference");
 
     /** coordination.k8s.io/v1 (not in client-java-proto 22): from k8s.io/api coordination/v1 types.go. */
     private static final String LEASE = """
