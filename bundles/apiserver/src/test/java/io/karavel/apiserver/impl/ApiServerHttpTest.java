@@ -413,7 +413,7 @@ class ApiServerHttpTest {
         assertStatus(noNamespace, 404, "NotFound");
         assertThat(noNamespace.json().get("message").asText()).isEqualTo("namespaces \"absent\" not found");
 
-        TestServer.Reply protobuf = s.send("POST", base, "application/vnd.kubernetes.protobuf", "\u0000k8s");
+        TestServer.Reply protobuf = s.send("POST", base, "text/plain", "data: x");
         assertStatus(protobuf, 415, "UnsupportedMediaType");
         assertStatus(s.patch(base + "/dup", "application/yaml", "data: {}"), 415, "UnsupportedMediaType");
         assertStatus(s.send("POST", base + "/dup", "application/json", configMap("dup", "x")), 405, "MethodNotAllowed");

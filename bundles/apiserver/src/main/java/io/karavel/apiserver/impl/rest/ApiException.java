@@ -133,7 +133,7 @@ public final class ApiException extends RuntimeException {
                 415,
                 "UnsupportedMediaType",
                 "the body of the request was in an unknown format - accepted media types include:"
-                        + " application/json (got " + contentType + "; protobuf bodies are not supported yet)");
+                        + " application/json, application/vnd.kubernetes.protobuf (got " + contentType + ")");
     }
 
     public static ApiException expired(String message) {

@@ -7,6 +7,8 @@ import com.fasterxml.jackson.databind.introspect.AnnotatedMember;
 import com.fasterxml.jackson.databind.introspect.BeanPropertyDefinition;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.karavel.apiserver.impl.protobuf.ProtobufException;
+import io.karavel.apiserver.impl.protobuf.ProtobufObjects;
 import io.karavel.apiserver.impl.registry.ResourceType;
 import java.io.IOException;
 import java.lang.reflect.Method;
@@ -38,12 +40,26 @@ public final class ObjectDecoder {
 
     private final Map<Class<?>, BeanShape> shapes = new ConcurrentHashMap<>();
 
+    private static final ProtobufObjects PROTOBUF = ProtobufObjects.builtin();
+
     /**
-     * Parses a JSON request body into an object node.
+     * Parses a JSON request body into an object node; a Kubernetes protobuf body
+     * ({@code application/vnd.kubernetes.protobuf}, sent by kubectl's imperative commands) becomes
+     * the JSON object a JSON client would have sent, so the rest of the pipeline is shared.
      *
-     * @throws ApiException 415 for protobuf or other non-JSON bodies, 400 for malformed JSON
+     * @throws ApiException 415 for other non-JSON bodies and protobuf kinds without a schema, 400
+     *     for malformed JSON or protobuf
      */
     public static ObjectNode parseJsonBody(byte[] body, String contentType) {
+        if (ProtobufObjects.isProtobuf(contentType)) {
+            try {
+                return PROTOBUF.decode(body);
+            } catch (ProtobufException e) {
+                throw e.unsupported()
+                        ? new ApiException(415, "UnsupportedMediaType", e.getMessage())
+                        : ApiException.badRequest("the body of the request is not valid protobuf: " + e.getMessage());
+            }
+        }
         checkJsonMediaType(contentType);
         if (body.length == 0) {
             throw ApiException.badRequest("the request body is empty");
