@@ -92,13 +92,13 @@ public final class ObjectDecoder {
         }
         node.put("apiVersion", type.apiVersion());
         node.put("kind", type.kind());
+        List<String> unknown = new ArrayList<>(type.strategy().pruneUnknownFields(node));
         HasMetadata object;
         try {
             object = Json.MAPPER.treeToValue(node, type.modelClass());
         } catch (JsonProcessingException | IllegalArgumentException e) {
             throw ApiException.badRequest(cannotHandle(type) + shortMessage(e));
         }
-        List<String> unknown = new ArrayList<>();
         collectUnknown(object, "", unknown);
         if (unknown.isEmpty()) {
             return new Decoded(object, List.of());

@@ -195,6 +195,11 @@ public final class ResourceService {
         rejectDryRun(req);
         FieldValidation validation = FieldValidation.parse(req.param("fieldValidation"));
         String mediaType = patchMediaType(req);
+        if (mediaType.equals("application/strategic-merge-patch+json") && !req.type().strategy().strategicMergePatch()) {
+            throw new ApiException(415, "UnsupportedMediaType",
+                    "the body of the request was in an unknown format - accepted media types include:"
+                            + " application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml");
+        }
         JsonNode patch = parsePatch(req);
         return writeWithRetry(req, -1, validation, old -> applyPatch(mediaType, old, patch));
     }
@@ -246,7 +251,8 @@ public final class ResourceService {
 
     /** GET {@code /scale}: the object's replicas as an {@code autoscaling/v1 Scale}. */
     public RestResponse getScale(RestRequest req) {
-        return RestResponse.ok(Scales.toScale(served(load(req.type(), req.info().namespace(), req.info().name()))));
+        return RestResponse.ok(Scales.toScale(req.type().strategy().scalePaths(),
+                served(load(req.type(), req.info().namespace(), req.info().name()))));
     }
 
     /** PUT {@code /scale}: sets {@code spec.replicas}; a stale Scale resourceVersion is a 409. */
@@ -255,8 +261,9 @@ public final class ResourceService {
         ObjectNode scale = ObjectDecoder.parseJsonBody(req.body(), req.contentType());
         long precondition = parseResourceVersion(Json.text(scale.path("metadata"), "resourceVersion"));
         int replicas = Scales.replicas(scale);
-        RestResponse r = writeWithRetry(req, precondition, FieldValidation.IGNORE, old -> Scales.withReplicas(old, replicas));
-        return new RestResponse(r.code(), Scales.toScale((ObjectNode) r.body()), r.warnings());
+        Scales.Paths paths = req.type().strategy().scalePaths();
+        RestResponse r = writeWithRetry(req, precondition, FieldValidation.IGNORE, old -> Scales.withReplicas(paths, old, replicas));
+        return new RestResponse(r.code(), Scales.toScale(paths, (ObjectNode) r.body()), r.warnings());
     }
 
     /** PATCH {@code /scale} (kubectl scale sends a merge patch): the patch applies to the Scale. */
@@ -264,18 +271,19 @@ public final class ResourceService {
         rejectDryRun(req);
         String mediaType = patchMediaType(req);
         JsonNode patch = parsePatch(req);
+        Scales.Paths paths = req.type().strategy().scalePaths();
         RestResponse r = writeWithRetry(req, -1, FieldValidation.IGNORE, old -> {
             ObjectNode patched = applyPatch(
                     mediaType.equals("application/strategic-merge-patch+json") ? "application/merge-patch+json" : mediaType,
-                    Scales.toScale(old), patch);
-            ObjectNode updated = Scales.withReplicas(old, Scales.replicas(patched));
+                    Scales.toScale(paths, old), patch);
+            ObjectNode updated = Scales.withReplicas(paths, old, Scales.replicas(patched));
             String rv = Json.text(patched.path("metadata"), "resourceVersion");
             if (rv != null) {
                 ((ObjectNode) updated.path("metadata")).put("resourceVersion", rv);
             }
             return updated;
         });
-        return new RestResponse(r.code(), Scales.toScale((ObjectNode) r.body()), r.warnings());
+        return new RestResponse(r.code(), Scales.toScale(paths, (ObjectNode) r.body()), r.warnings());
     }
 
     /** Something that builds the new object's JSON from the stored one (with its resourceVersion set). */
@@ -325,7 +333,7 @@ public final class ResourceService {
                     merged.set("metadata", newNode.get("metadata"));
                 }
                 newNode = merged;
-            } else {
+            } else if (type.subresource("status").isPresent()) {
                 // main-resource writes never change .status (that is the status subresource's job)
                 JsonNode status = oldNode.get("status");
                 if (status == null) {

@@ -160,7 +160,8 @@ public final class WatchPlan {
 
     private ObjectNode render(ObjectNode object) {
         return asTable
-                ? Tables.toTable(object, type.strategy().tableColumns(), includeObject, Clock.systemUTC())
+                ? Tables.toTable(object, type.strategy().tableColumns(), type.strategy().tableAgeColumn(),
+                        includeObject, Clock.systemUTC())
                 : object;
     }
 
