@@ -56,6 +56,7 @@ class CrdHttpTest {
                  "spec":{"group":"%1$s","scope":"Namespaced",
                   "names":{"plural":"%2$s","singular":"%3$s","kind":"%4$s","shortNames":["%3$sx"]},
                   "versions":[{"name":"v1","served":true,"storage":true,
+                   "selectableFields":[{"jsonPath":".spec.color"}],
                    "subresources":{"status":{},"scale":{"specReplicasPath":".spec.replicas",
                      "statusReplicasPath":".status.replicas","labelSelectorPath":".status.selector"}},
                    "additionalPrinterColumns":[
@@ -231,7 +232,11 @@ class CrdHttpTest {
         assertThat(s.get(base + "?labelSelector=app+in+(a,b)").json().get("items")).hasSize(2);
         assertThat(s.get(base + "?fieldSelector=metadata.name%3Da").json().get("items").findValuesAsText("name")).containsExactly("a");
         assertThat(s.get("/apis/example.com/v1/widgets?fieldSelector=metadata.namespace%3D" + ns).json().get("items")).hasSize(2);
-        assertThat(s.get(base + "?fieldSelector=spec.color%3Dred").code()).isEqualTo(400);
+        assertThat(s.get(base + "?fieldSelector=spec.color%3Dblue").json().get("items").findValuesAsText("name"))
+                .as("the CRD's selectableFields").containsExactly("b");
+        TestServer.Reply unsupported = s.get(base + "?fieldSelector=spec.replicas%3D1");
+        assertThat(unsupported.code()).isEqualTo(400);
+        assertThat(unsupported.json().get("message").asText()).isEqualTo("field label not supported: spec.replicas");
 
         TestServer.Reply merge = s.patch(base + "/a", "application/merge-patch+json", "{\"spec\":{\"replicas\":3}}");
         assertThat(merge.code()).as(merge.text()).isEqualTo(200);

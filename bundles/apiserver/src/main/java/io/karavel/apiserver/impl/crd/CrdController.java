@@ -25,7 +25,8 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -55,7 +56,7 @@ public final class CrdController implements AutoCloseable {
     private final Store store;
     private final ResourceRegistry registry;
     private final Clock clock;
-    private final ExecutorService executor = Executors.newSingleThreadExecutor(r -> {
+    private final ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "karavel-crd-controller");
         t.setDaemon(true);
         return t;
@@ -80,7 +81,11 @@ public final class CrdController implements AutoCloseable {
             @Override
             public void onChange(Change change) {
                 if (!closed) {
-                    executor.execute(() -> handle(change));
+                    try {
+                        executor.execute(() -> handle(change));
+                    } catch (RejectedExecutionException e) {
+                        // closing
+                    }
                 }
             }
 
@@ -88,14 +93,23 @@ public final class CrdController implements AutoCloseable {
             public void onClose(StoreException reason) {
                 if (reason != null && !closed) {
                     LOG.info("CRD watch closed by the store ({}): re-listing", reason.getMessage());
-                    executor.execute(() -> {
-                        if (!closed) {
-                            follow(resync());
-                        }
-                    });
+                    executor.execute(CrdController.this::restart);
                 }
             }
         });
+    }
+
+    /** Re-lists and watches again after the store ended the watch; retries every second while the store fails. */
+    private void restart() {
+        if (closed) {
+            return;
+        }
+        try {
+            follow(resync());
+        } catch (StoreException e) {
+            LOG.debug("CRD re-list failed ({}): retrying in 1 s", e.getMessage());
+            executor.schedule(this::restart, 1, TimeUnit.SECONDS);
+        }
     }
 
     /** Reconciles every stored CRD and drops types whose CRD is gone; returns the list's revision. */

@@ -8,6 +8,7 @@ import io.karavel.apiserver.impl.strategy.FieldErrors;
 import io.karavel.apiserver.impl.strategy.ResourceStrategy;
 import io.karavel.apiserver.impl.table.TableColumn;
 import java.util.List;
+import java.util.Set;
 
 /**
  * The rules of one served version of a custom resource, from its CRD: pruning, defaults and
@@ -20,19 +21,27 @@ final class CustomResourceStrategy implements ResourceStrategy {
     private final List<TableColumn> columns;
     private final boolean statusSubresource;
     private final Scales.Paths scale;
+    private final Set<String> selectableFields;
 
     CustomResourceStrategy(String crdName, StructuralSchema schema, List<TableColumn> columns,
-            boolean statusSubresource, Scales.Paths scale) {
+            boolean statusSubresource, Scales.Paths scale, Set<String> selectableFields) {
         this.crdName = crdName;
         this.schema = schema;
         this.columns = List.copyOf(columns);
         this.statusSubresource = statusSubresource;
         this.scale = scale;
+        this.selectableFields = Set.copyOf(selectableFields);
     }
 
     /** The CRD this type comes from. */
     String crdName() {
         return crdName;
+    }
+
+    /** {@code metadata.name}, {@code metadata.namespace} and the version's {@code selectableFields}. */
+    @Override
+    public Set<String> selectableFields() {
+        return selectableFields;
     }
 
     @Override

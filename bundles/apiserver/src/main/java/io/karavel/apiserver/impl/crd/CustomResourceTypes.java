@@ -8,9 +8,12 @@ import io.karavel.apiserver.impl.rest.Scales;
 import io.karavel.apiserver.impl.table.TableColumn;
 import io.karavel.apiserver.impl.table.Tables;
 import java.time.Clock;
+import io.karavel.apiserver.impl.selector.FieldSelector;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 
 /** Builds the {@link ResourceType}s a CRD (as stored JSON) serves: one per served version. */
 final class CustomResourceTypes {
@@ -49,8 +52,12 @@ final class CustomResourceTypes {
             for (JsonNode c : v.path("additionalPrinterColumns")) {
                 columns.add(column(c));
             }
-            CustomResourceStrategy strategy = new CustomResourceStrategy(
-                    name, new StructuralSchema(v.path("schema").path("openAPIV3Schema")), columns, status, scale);
+            Set<String> selectable = new HashSet<>(FieldSelector.COMMON_FIELDS);
+            for (JsonNode f : v.path("selectableFields")) {
+                selectable.add(f.path("jsonPath").asText().replaceFirst("^\\.", ""));
+            }
+            CustomResourceStrategy strategy = new CustomResourceStrategy(name,
+                    new StructuralSchema(v.path("schema").path("openAPIV3Schema")), columns, status, scale, selectable);
             types.add(new ResourceType(spec.path("group").asText(), v.path("name").asText(), kind, plural, singular,
                     namespaced, shortNames, categories, GenericKubernetesResource.class, subresources, strategy));
         }
