@@ -173,7 +173,13 @@ class CrdKubectlTest {
         assertThat(unknown.exit()).isNotZero();
         assertThat(unknown.err()).contains("strict decoding error: unknown field \"spec.size\"");
 
-        assertThat(kubectl("apply", "-f", write("w2.yaml", widget("w2", 1, "green")).toString()).exit()).isZero();
+        // an updated CRD (re-applied) changes the schema custom resources are validated with
+        Run crd2 = kubectl("apply", "-f", write("crd2.yaml", CRD.replace("maximum: 10", "maximum: 20")).toString());
+        assertThat(crd2.exit()).as(crd2.err()).isZero();
+        assertThat(crd2.out()).contains("customresourcedefinition.apiextensions.k8s.io/widgets.example.com configured");
+        Path w2 = write("w2.yaml", widget("w2", 11, "green"));
+        CrdHttpTest.eventually("11 replicas are accepted", () -> kubectl("apply", "-f", w2.toString()).exit() == 0);
+
         Run delete = kubectl("delete", "crd", "widgets.example.com");
         assertThat(delete.exit()).as(delete.err()).isZero();
         assertThat(delete.out()).contains("customresourcedefinition.apiextensions.k8s.io \"widgets.example.com\" deleted");
