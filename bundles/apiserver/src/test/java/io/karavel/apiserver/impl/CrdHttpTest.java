@@ -418,6 +418,29 @@ class CrdHttpTest {
         }
     }
 
+    @Test
+    void severalServedVersionsShareObjects() throws Exception {
+        JsonNode crd = TestServer.JSON.readTree(crd("multi.example.com", "multis", "Multi"));
+        com.fasterxml.jackson.databind.node.ArrayNode versions = (com.fasterxml.jackson.databind.node.ArrayNode) crd.at("/spec/versions");
+        com.fasterxml.jackson.databind.node.ObjectNode beta = versions.get(0).deepCopy();
+        beta.put("name", "v1beta1").put("storage", false);
+        versions.insert(0, beta);
+        assertThat(s.post(CRDS, crd.toString()).code()).isEqualTo(201);
+        established("multis.multi.example.com");
+        assertThat(s.get("/apis/multi.example.com").json().at("/versions").findValuesAsText("version")).containsExactly("v1beta1", "v1");
+        String ns = namespace();
+        TestServer.Reply created = s.post("/apis/multi.example.com/v1beta1/namespaces/" + ns + "/multis",
+                widget("m", "{\"color\":\"red\"}").replace("example.com/v1", "multi.example.com/v1beta1").replace("Widget", "Multi"));
+        assertThat(created.code()).as(created.text()).isEqualTo(201);
+        TestServer.Reply patched = s.patch("/apis/multi.example.com/v1/namespaces/" + ns + "/multis/m",
+                "application/merge-patch+json", "{\"spec\":{\"color\":\"blue\"}}");
+        assertThat(patched.code()).as(patched.text()).isEqualTo(200);
+        assertThat(patched.json().get("apiVersion").asText()).isEqualTo("multi.example.com/v1");
+        assertThat(s.get("/apis/multi.example.com/v1beta1/namespaces/" + ns + "/multis").json().get("items")).hasSize(1);
+        assertThat(s.get("/apis/multi.example.com/v1/namespaces/" + ns + "/multis").json().get("items")).hasSize(1);
+        assertThat(s.get(CRDS + "/multis.multi.example.com").json().at("/status/storedVersions").toString()).isEqualTo("[\"v1\"]");
+    }
+
     // ------------------------------------------------------------ lifecycle
 
     @Test

@@ -22,15 +22,18 @@ final class CustomResourceStrategy implements ResourceStrategy {
     private final boolean statusSubresource;
     private final Scales.Paths scale;
     private final Set<String> selectableFields;
+    private final Set<String> apiVersions;
 
+    /** @param apiVersions every served apiVersion of the CRD ({@code group/version}) */
     CustomResourceStrategy(String crdName, StructuralSchema schema, List<TableColumn> columns,
-            boolean statusSubresource, Scales.Paths scale, Set<String> selectableFields) {
+            boolean statusSubresource, Scales.Paths scale, Set<String> selectableFields, Set<String> apiVersions) {
         this.crdName = crdName;
         this.schema = schema;
         this.columns = List.copyOf(columns);
         this.statusSubresource = statusSubresource;
         this.scale = scale;
         this.selectableFields = Set.copyOf(selectableFields);
+        this.apiVersions = Set.copyOf(apiVersions);
     }
 
     /** The CRD this type comes from. */
@@ -42,6 +45,12 @@ final class CustomResourceStrategy implements ResourceStrategy {
     @Override
     public Set<String> selectableFields() {
         return selectableFields;
+    }
+
+    /** The CRD's versions convert with {@code None}: an object of any served version is accepted. */
+    @Override
+    public boolean acceptsApiVersion(String apiVersion) {
+        return apiVersions.contains(apiVersion);
     }
 
     @Override

@@ -30,6 +30,12 @@ final class CustomResourceTypes {
         List<String> categories = texts(names.path("categories"));
         boolean namespaced = !"Cluster".equals(spec.path("scope").asText());
         List<ResourceType> types = new ArrayList<>();
+        Set<String> apiVersions = new HashSet<>();
+        for (JsonNode v : spec.path("versions")) {
+            if (v.path("served").asBoolean(false)) {
+                apiVersions.add(spec.path("group").asText() + "/" + v.path("name").asText());
+            }
+        }
         for (JsonNode v : spec.path("versions")) {
             if (!v.path("served").asBoolean(false)) {
                 continue;
@@ -57,7 +63,7 @@ final class CustomResourceTypes {
                 selectable.add(f.path("jsonPath").asText().replaceFirst("^\\.", ""));
             }
             CustomResourceStrategy strategy = new CustomResourceStrategy(name,
-                    new StructuralSchema(v.path("schema").path("openAPIV3Schema")), columns, status, scale, selectable);
+                    new StructuralSchema(v.path("schema").path("openAPIV3Schema")), columns, status, scale, selectable, apiVersions);
             types.add(new ResourceType(spec.path("group").asText(), v.path("name").asText(), kind, plural, singular,
                     namespaced, shortNames, categories, GenericKubernetesResource.class, subresources, strategy));
         }

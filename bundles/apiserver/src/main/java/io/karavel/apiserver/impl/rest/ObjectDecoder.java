@@ -80,7 +80,7 @@ public final class ObjectDecoder {
     public Decoded decode(ObjectNode node, ResourceType type, FieldValidation validation) {
         String apiVersion = Json.text(node, "apiVersion");
         String kind = Json.text(node, "kind");
-        if (apiVersion != null && !apiVersion.equals(type.apiVersion())) {
+        if (apiVersion != null && !apiVersion.equals(type.apiVersion()) && !type.strategy().acceptsApiVersion(apiVersion)) {
             throw ApiException.badRequest(
                     "the API version in the data (" + apiVersion + ") does not match the expected API version ("
                             + type.apiVersion() + ")");

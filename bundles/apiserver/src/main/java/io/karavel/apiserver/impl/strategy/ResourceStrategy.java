@@ -70,6 +70,14 @@ public interface ResourceStrategy {
         return java.util.List.of();
     }
 
+    /**
+     * Whether a body of another version of the same kind is accepted (and served as the URL's
+     * version): custom resources whose versions convert with {@code None}.
+     */
+    default boolean acceptsApiVersion(String apiVersion) {
+        return false;
+    }
+
     /** Where {@code /scale} reads and writes replicas and the selector. */
     default io.karavel.apiserver.impl.rest.Scales.Paths scalePaths() {
         return io.karavel.apiserver.impl.rest.Scales.WORKLOAD;
