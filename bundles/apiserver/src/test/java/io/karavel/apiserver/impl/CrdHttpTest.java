@@ -436,7 +436,11 @@ class CrdHttpTest {
                 "application/merge-patch+json", "{\"spec\":{\"color\":\"blue\"}}");
         assertThat(patched.code()).as(patched.text()).isEqualTo(200);
         assertThat(patched.json().get("apiVersion").asText()).isEqualTo("multi.example.com/v1");
-        assertThat(s.get("/apis/multi.example.com/v1beta1/namespaces/" + ns + "/multis").json().get("items")).hasSize(1);
+        JsonNode betaList = s.get("/apis/multi.example.com/v1beta1/namespaces/" + ns + "/multis").json();
+        assertThat(betaList.get("items")).hasSize(1);
+        assertThat(betaList.at("/items/0/apiVersion").asText()).as("served as the URL's version").isEqualTo("multi.example.com/v1beta1");
+        assertThat(s.get("/apis/multi.example.com/v1beta1/namespaces/" + ns + "/multis/m").json().get("apiVersion").asText())
+                .isEqualTo("multi.example.com/v1beta1");
         assertThat(s.get("/apis/multi.example.com/v1/namespaces/" + ns + "/multis").json().get("items")).hasSize(1);
         assertThat(s.get(CRDS + "/multis.multi.example.com").json().at("/status/storedVersions").toString()).isEqualTo("[\"v1\"]");
     }

@@ -77,7 +77,7 @@ public final class ResourceService {
 
     public RestResponse get(RestRequest req) {
         KeyValue kv = load(req.type(), req.info().namespace(), req.info().name());
-        return RestResponse.ok(served(kv));
+        return RestResponse.ok(served(req.type(), kv));
     }
 
     public RestResponse list(RestRequest req) {
@@ -104,7 +104,7 @@ public final class ResourceService {
             }
             for (KeyValue kv : page.items()) {
                 lastKey = kv.key();
-                ObjectNode object = served(kv);
+                ObjectNode object = served(type, kv);
                 if (matches(object, labels, fields)) {
                     items.add(object);
                 }
@@ -484,6 +484,19 @@ public final class ResourceService {
         JsonNode meta = node.get("metadata");
         ObjectNode metadata = meta instanceof ObjectNode m ? m : node.putObject("metadata");
         metadata.put("resourceVersion", Long.toString(kv.modRevision()));
+        return node;
+    }
+
+    /**
+     * The stored object as served through {@code type}'s version: a custom resource written
+     * through another version of its CRD is shown as this one ({@code conversion: None}).
+     */
+    public static ObjectNode served(ResourceType type, KeyValue kv) {
+        ObjectNode node = served(kv);
+        String stored = Json.text(node, "apiVersion");
+        if (stored != null && !stored.equals(type.apiVersion()) && type.strategy().acceptsApiVersion(stored)) {
+            node.put("apiVersion", type.apiVersion());
+        }
         return node;
     }
 
