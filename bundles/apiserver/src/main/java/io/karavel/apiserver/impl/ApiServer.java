@@ -7,6 +7,7 @@ import io.karavel.apiserver.api.ApiServerStatus;
 import io.karavel.apiserver.impl.admission.AdmissionChain;
 import io.karavel.apiserver.impl.auth.Authenticator;
 import io.karavel.apiserver.impl.auth.Authorizer;
+import io.karavel.apiserver.impl.crd.CrdController;
 import io.karavel.apiserver.impl.http.ApiHandler;
 import io.karavel.apiserver.impl.registry.BuiltinResources;
 import io.karavel.apiserver.impl.registry.ResourceRegistry;
@@ -45,6 +46,7 @@ public final class ApiServer implements AutoCloseable {
     private final ResourceService service;
     private Server server;
     private ScheduledExecutorService scheduler;
+    private CrdController crds;
     private volatile boolean ready;
     private volatile Instant startedAt;
     private volatile String url;
@@ -88,6 +90,8 @@ public final class ApiServer implements AutoCloseable {
         }
         url = "http://" + host + ":" + connector.getLocalPort();
         ensureSystemNamespaces();
+        crds = new CrdController(store, registry, Clock.systemUTC());
+        crds.start();
         if (settings.kubeconfigPath() != null) {
             Kubeconfig.write(settings.kubeconfigPath(), url);
         }
@@ -131,6 +135,10 @@ public final class ApiServer implements AutoCloseable {
     @Override
     public synchronized void close() throws Exception {
         ready = false;
+        if (crds != null) {
+            crds.close();
+            crds = null;
+        }
         if (server != null) {
             server.stop();
             server = null;

@@ -216,7 +216,8 @@ public final class ApiHandler extends Handler.Abstract {
             JsonNode out = result.body();
             if ((info.verb().equals("get") || info.verb().equals("list")) && sub == null
                     && Tables.wanted(request.getHeaders().get(HttpHeader.ACCEPT))) {
-                out = Tables.toTable(out, type.strategy().tableColumns(), req.param("includeObject"), Clock.systemUTC());
+                out = Tables.toTable(out, type.strategy().tableColumns(), type.strategy().tableAgeColumn(),
+                        req.param("includeObject"), Clock.systemUTC());
             }
             writeJson(response, callback, result.code(), out, result.warnings());
         }

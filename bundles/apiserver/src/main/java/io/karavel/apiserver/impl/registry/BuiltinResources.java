@@ -9,7 +9,9 @@ import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.karavel.apiserver.impl.crd.CrdStrategy;
 import io.karavel.apiserver.impl.strategy.DeploymentRules;
 import io.karavel.apiserver.impl.strategy.NamespaceStrategy;
 import io.karavel.apiserver.impl.strategy.NodeStrategy;
@@ -76,5 +78,10 @@ public final class BuiltinResources {
                 "coordination.k8s.io", "v1", "Lease", "leases", "lease", true, none, none,
                 Lease.class, List.of(),
                 new SimpleStrategy(true, FieldSelector.COMMON_FIELDS, BuiltinColumns.LEASE)));
+        registry.register(new ResourceType(
+                "apiextensions.k8s.io", "v1", "CustomResourceDefinition", "customresourcedefinitions",
+                "customresourcedefinition", false, List.of("crd", "crds"), List.of("api-extensions"),
+                CustomResourceDefinition.class, List.of(Subresource.status("CustomResourceDefinition")),
+                new CrdStrategy()));
     }
 }

@@ -96,7 +96,7 @@ public final class ObjectDecoder {
     public Decoded decode(ObjectNode node, ResourceType type, FieldValidation validation) {
         String apiVersion = Json.text(node, "apiVersion");
         String kind = Json.text(node, "kind");
-        if (apiVersion != null && !apiVersion.equals(type.apiVersion())) {
+        if (apiVersion != null && !apiVersion.equals(type.apiVersion()) && !type.strategy().acceptsApiVersion(apiVersion)) {
             throw ApiException.badRequest(
                     "the API version in the data (" + apiVersion + ") does not match the expected API version ("
                             + type.apiVersion() + ")");
@@ -108,13 +108,13 @@ public final class ObjectDecoder {
         }
         node.put("apiVersion", type.apiVersion());
         node.put("kind", type.kind());
+        List<String> unknown = new ArrayList<>(type.strategy().pruneUnknownFields(node));
         HasMetadata object;
         try {
             object = Json.MAPPER.treeToValue(node, type.modelClass());
         } catch (JsonProcessingException | IllegalArgumentException e) {
             throw ApiException.badRequest(cannotHandle(type) + shortMessage(e));
         }
-        List<String> unknown = new ArrayList<>();
         collectUnknown(object, "", unknown);
         if (unknown.isEmpty()) {
             return new Decoded(object, List.of());

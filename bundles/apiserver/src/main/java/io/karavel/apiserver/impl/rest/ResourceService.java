@@ -84,7 +84,7 @@ public final class ResourceService {
 
     public RestResponse get(RestRequest req) {
         KeyValue kv = load(req.type(), req.info().namespace(), req.info().name());
-        return RestResponse.ok(served(kv));
+        return RestResponse.ok(served(req.type(), kv));
     }
 
     public RestResponse list(RestRequest req) {
@@ -111,7 +111,7 @@ public final class ResourceService {
             }
             for (KeyValue kv : page.items()) {
                 lastKey = kv.key();
-                ObjectNode object = served(kv);
+                ObjectNode object = served(type, kv);
                 if (matches(object, labels, fields)) {
                     items.add(object);
                 }
@@ -206,6 +206,11 @@ public final class ResourceService {
         rejectDryRun(req);
         FieldValidation validation = FieldValidation.parse(req.param("fieldValidation"));
         String mediaType = patchMediaType(req);
+        if (mediaType.equals("application/strategic-merge-patch+json") && !req.type().strategy().strategicMergePatch()) {
+            throw new ApiException(415, "UnsupportedMediaType",
+                    "the body of the request was in an unknown format - accepted media types include:"
+                            + " application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml");
+        }
         if (mediaType.equals(APPLY_PATCH)) {
             return apply(req, validation);
         }
@@ -357,7 +362,8 @@ public final class ResourceService {
 
     /** GET {@code /scale}: the object's replicas as an {@code autoscaling/v1 Scale}. */
     public RestResponse getScale(RestRequest req) {
-        return RestResponse.ok(Scales.toScale(served(load(req.type(), req.info().namespace(), req.info().name()))));
+        return RestResponse.ok(Scales.toScale(req.type().strategy().scalePaths(),
+                served(load(req.type(), req.info().namespace(), req.info().name()))));
     }
 
     /** PUT {@code /scale}: sets {@code spec.replicas}; a stale Scale resourceVersion is a 409. */
@@ -366,8 +372,9 @@ public final class ResourceService {
         ObjectNode scale = ObjectDecoder.parseJsonBody(req.body(), req.contentType());
         long precondition = parseResourceVersion(Json.text(scale.path("metadata"), "resourceVersion"));
         int replicas = Scales.replicas(scale);
-        RestResponse r = writeWithRetry(req, precondition, FieldValidation.IGNORE, old -> Scales.withReplicas(old, replicas));
-        return new RestResponse(r.code(), Scales.toScale((ObjectNode) r.body()), r.warnings());
+        Scales.Paths paths = req.type().strategy().scalePaths();
+        RestResponse r = writeWithRetry(req, precondition, FieldValidation.IGNORE, old -> Scales.withReplicas(paths, old, replicas));
+        return new RestResponse(r.code(), Scales.toScale(paths, (ObjectNode) r.body()), r.warnings());
     }
 
     /** PATCH {@code /scale} (kubectl scale sends a merge patch): the patch applies to the Scale. */
@@ -385,16 +392,17 @@ public final class ResourceService {
         }
         String scalePatchType = mediaType.equals("application/strategic-merge-patch+json")
                 ? "application/merge-patch+json" : mediaType;
+        Scales.Paths paths = req.type().strategy().scalePaths();
         RestResponse r = writeWithRetry(req, -1, FieldValidation.IGNORE, old -> {
-            ObjectNode patched = applyPatch(scalePatchType, Scales.toScale(old), patch);
-            ObjectNode updated = Scales.withReplicas(old, Scales.replicas(patched));
+            ObjectNode patched = applyPatch(scalePatchType, Scales.toScale(paths, old), patch);
+            ObjectNode updated = Scales.withReplicas(paths, old, Scales.replicas(patched));
             String rv = Json.text(patched.path("metadata"), "resourceVersion");
             if (rv != null) {
                 ((ObjectNode) updated.path("metadata")).put("resourceVersion", rv);
             }
             return updated;
         });
-        return new RestResponse(r.code(), Scales.toScale((ObjectNode) r.body()), r.warnings());
+        return new RestResponse(r.code(), Scales.toScale(paths, (ObjectNode) r.body()), r.warnings());
     }
 
     /** Something that builds the new object's JSON from the stored one (with its resourceVersion set). */
@@ -443,7 +451,7 @@ public final class ResourceService {
                 // and never metadata (labels, annotations, finalizers, owners: as Kubernetes'
                 // ResetObjectMetaForStatus); the resourceVersion precondition was read above
                 newNode = merged;
-            } else {
+            } else if (type.subresource("status").isPresent()) {
                 // main-resource writes never change .status (that is the status subresource's job)
                 JsonNode status = oldNode.get("status");
                 if (status == null) {
@@ -594,6 +602,19 @@ public final class ResourceService {
         JsonNode meta = node.get("metadata");
         ObjectNode metadata = meta instanceof ObjectNode m ? m : node.putObject("metadata");
         metadata.put("resourceVersion", Long.toString(kv.modRevision()));
+        return node;
+    }
+
+    /**
+     * The stored object as served through {@code type}'s version: a custom resource written
+     * through another version of its CRD is shown as this one ({@code conversion: None}).
+     */
+    public static ObjectNode served(ResourceType type, KeyValue kv) {
+        ObjectNode node = served(kv);
+        String stored = Json.text(node, "apiVersion");
+        if (stored != null && !stored.equals(type.apiVersion()) && type.strategy().acceptsApiVersion(stored)) {
+            node.put("apiVersion", type.apiVersion());
+        }
         return node;
     }
 

@@ -9,7 +9,26 @@ import java.util.List;
 public final class Scales {
     private Scales() {}
 
+    /**
+     * Where a kind keeps what {@code Scale} shows, as dotted paths from the object root (the
+     * CRD's {@code specReplicasPath} form: {@code .spec.replicas}).
+     *
+     * @param specReplicas desired replicas (required)
+     * @param statusReplicas observed replicas; missing counts as 0
+     * @param selector the pod selector, or null for none
+     * @param labelSelectorObject whether {@code selector} holds a {@code LabelSelector} object
+     *     (workloads) rather than a selector string (custom resources)
+     */
+    public record Paths(String specReplicas, String statusReplicas, String selector, boolean labelSelectorObject) {}
+
+    /** Deployments and ReplicaSets. */
+    public static final Paths WORKLOAD = new Paths(".spec.replicas", ".status.replicas", ".spec.selector", true);
+
     static ObjectNode toScale(ObjectNode object) {
+        return toScale(WORKLOAD, object);
+    }
+
+    static ObjectNode toScale(Paths paths, ObjectNode object) {
         ObjectNode scale = Json.object();
         scale.put("kind", "Scale");
         scale.put("apiVersion", "autoscaling/v1");
@@ -20,10 +39,17 @@ public final class Scales {
                 meta.set(field, m.get(field));
             }
         }
-        scale.putObject("spec").put("replicas", object.path("spec").path("replicas").asInt(0));
+        scale.putObject("spec").put("replicas", at(object, paths.specReplicas()).asInt(0));
         ObjectNode status = scale.putObject("status");
-        status.put("replicas", object.path("status").path("replicas").asInt(0));
-        status.put("selector", selectorString(object.path("spec").path("selector")));
+        status.put("replicas", at(object, paths.statusReplicas()).asInt(0));
+        if (paths.selector() != null) {
+            JsonNode selector = at(object, paths.selector());
+            if (paths.labelSelectorObject()) {
+                status.put("selector", selectorString(selector));
+            } else if (selector.isTextual()) {
+                status.put("selector", selector.asText());
+            }
+        }
         return scale;
     }
 
@@ -42,11 +68,28 @@ public final class Scales {
     }
 
     static ObjectNode withReplicas(ObjectNode object, int replicas) {
+        return withReplicas(WORKLOAD, object, replicas);
+    }
+
+    static ObjectNode withReplicas(Paths paths, ObjectNode object, int replicas) {
         ObjectNode copy = object.deepCopy();
-        JsonNode spec = copy.get("spec");
-        ObjectNode s = spec instanceof ObjectNode o ? o : copy.putObject("spec");
-        s.put("replicas", replicas);
+        String[] parts = paths.specReplicas().substring(1).split("\\.");
+        ObjectNode parent = copy;
+        for (int i = 0; i < parts.length - 1; i++) {
+            JsonNode child = parent.get(parts[i]);
+            parent = child instanceof ObjectNode o ? o : parent.putObject(parts[i]);
+        }
+        parent.put(parts[parts.length - 1], replicas);
         return copy;
+    }
+
+    /** The node at a dotted path ({@code .status.replicas}); missing when absent. */
+    private static JsonNode at(JsonNode object, String path) {
+        JsonNode node = object;
+        for (String part : path.substring(1).split("\\.")) {
+            node = node.path(part);
+        }
+        return node;
     }
 
     /** {@code spec.selector} in query-string form ({@code app=web,tier in (a,b)}). */

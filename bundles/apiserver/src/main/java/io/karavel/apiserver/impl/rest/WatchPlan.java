@@ -174,7 +174,7 @@ public final class WatchPlan {
         ListResult snapshot = store.list(prefix, null, 0);
         List<byte[]> events = new ArrayList<>();
         for (KeyValue kv : snapshot.items()) {
-            ObjectNode object = ResourceService.served(kv);
+            ObjectNode object = ResourceService.served(type, kv);
             if (ResourceService.matches(object, labels, fields)) {
                 events.add(eventLine("ADDED", render(object)));
             }
@@ -189,7 +189,7 @@ public final class WatchPlan {
 
     /** The event line for a change, or null when the selectors filter it out. */
     public byte[] toEvent(Change change) {
-        ObjectNode object = ResourceService.served(change.toKeyValue());
+        ObjectNode object = ResourceService.served(type, change.toKeyValue());
         boolean nowMatches = ResourceService.matches(object, labels, fields);
         switch (change.type()) {
             case CREATED:
@@ -208,7 +208,8 @@ public final class WatchPlan {
 
     private ObjectNode render(ObjectNode object) {
         return asTable
-                ? Tables.toTable(object, type.strategy().tableColumns(), includeObject, Clock.systemUTC())
+                ? Tables.toTable(object, type.strategy().tableColumns(), type.strategy().tableAgeColumn(),
+                        includeObject, Clock.systemUTC())
                 : object;
     }
 

@@ -52,6 +52,20 @@ public final class FieldErrors {
         return this;
     }
 
+    /** A string longer than allowed ({@code Too long: may not be more than 5 bytes}). */
+    public FieldErrors tooLong(String field, long maxLength) {
+        causes.add(new ApiException.Cause("FieldValueTooLong",
+                "Too long: may not be more than " + maxLength + (maxLength == 1 ? " byte" : " bytes"), field));
+        return this;
+    }
+
+    /** A list or map with too many entries ({@code Too many: 3: must have at most 2 items}). */
+    public FieldErrors tooMany(String field, long actual, long max) {
+        causes.add(new ApiException.Cause("FieldValueTooMany",
+                "Too many: " + actual + ": must have at most " + max + " items", field));
+        return this;
+    }
+
     public FieldErrors forbidden(String field, String detail) {
         causes.add(new ApiException.Cause("FieldValueForbidden", "Forbidden: " + detail, field));
         return this;

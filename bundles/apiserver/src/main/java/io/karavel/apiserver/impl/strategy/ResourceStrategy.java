@@ -44,6 +44,45 @@ public interface ResourceStrategy {
         return java.util.List.of();
     }
 
+    /**
+     * Whether tables get the Age column after the kind's default columns (custom resources that
+     * declare printer columns do not, as in Kubernetes).
+     */
+    default boolean tableAgeColumn() {
+        return true;
+    }
+
+    /**
+     * Whether {@code application/strategic-merge-patch+json} is accepted: custom resources have
+     * no merge keys, so Kubernetes answers 415 for them.
+     */
+    default boolean strategicMergePatch() {
+        return true;
+    }
+
+    /**
+     * Removes the fields a schema-driven kind does not know from a request body (and fills in
+     * the schema's defaults), before it is decoded; returns the removed fields' paths
+     * ({@code spec.foo}) for {@code fieldValidation}. Typed kinds find unknown fields in the model
+     * instead and return nothing here.
+     */
+    default java.util.List<String> pruneUnknownFields(com.fasterxml.jackson.databind.node.ObjectNode object) {
+        return java.util.List.of();
+    }
+
+    /**
+     * Whether a body of another version of the same kind is accepted (and served as the URL's
+     * version): custom resources whose versions convert with {@code None}.
+     */
+    default boolean acceptsApiVersion(String apiVersion) {
+        return false;
+    }
+
+    /** Where {@code /scale} reads and writes replicas and the selector. */
+    default io.karavel.apiserver.impl.rest.Scales.Paths scalePaths() {
+        return io.karavel.apiserver.impl.rest.Scales.WORKLOAD;
+    }
+
     /** Fills in defaults; called on every create and update, on the decoded object. */
     default void applyDefaults(HasMetadata object) {}
 

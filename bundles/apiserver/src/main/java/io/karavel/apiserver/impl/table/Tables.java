@@ -41,13 +41,21 @@ public final class Tables {
      *     row carries besides its cells
      */
     public static ObjectNode toTable(JsonNode objectOrList, List<TableColumn> kindColumns, String includeObject, Clock clock) {
+        return toTable(objectOrList, kindColumns, true, includeObject, clock);
+    }
+
+    /** Like {@link #toTable(JsonNode, List, String, Clock)}, with or without the Age column. */
+    public static ObjectNode toTable(
+            JsonNode objectOrList, List<TableColumn> kindColumns, boolean withAge, String includeObject, Clock clock) {
         List<TableColumn> columns = new ArrayList<>();
         columns.add(new TableColumn("Name", "string", "Name must be unique within a namespace.", 0,
                 o -> o.path("metadata").path("name").asText()));
         // kubectl keeps the server's column order: Age ends the default columns, wide ones follow
         kindColumns.stream().filter(c -> c.priority() == 0).forEach(columns::add);
-        columns.add(new TableColumn("Age", "string", "CreationTimestamp is when the object was created.", 0,
-                o -> age(o.path("metadata").path("creationTimestamp").asText(null), clock)));
+        if (withAge) {
+            columns.add(new TableColumn("Age", "string", "CreationTimestamp is when the object was created.", 0,
+                    o -> age(o.path("metadata").path("creationTimestamp").asText(null), clock)));
+        }
         kindColumns.stream().filter(c -> c.priority() != 0).forEach(columns::add);
 
         ObjectNode table = Json.object();
@@ -114,7 +122,7 @@ public final class Tables {
     }
 
     /** Kubernetes' {@code duration.HumanDuration}: 45s, 3m20s, 17m, 5h12m, 30h, 6d3h, 40d, 2y3d. */
-    static String age(String timestamp, Clock clock) {
+    public static String age(String timestamp, Clock clock) {
         if (timestamp == null || timestamp.isEmpty()) {
             return "<unknown>";
         }
