@@ -141,4 +141,32 @@ public class KubectlIT {
         assertEquals("nothing of the rejected object was stored", 1,
                 kubectl.run("get", "configmap", "with-unknown-field", "-n", "errors").exitCode());
     }
+
+    /**
+     * The parts of the API that need more bundles inside Karaf than the basics: protobuf bodies
+     * (imperative commands), YAML (server-side apply) and the apiextensions model (CRDs).
+     */
+    @Test
+    public void imperativeCommandsServerSideApplyAndCustomResources() {
+        kubectl.run("create", "namespace", "imperative").assertSuccess();
+        kubectl.run("create", "configmap", "settings", "-n", "imperative", "--from-literal=mode=fast").assertSuccess();
+        kubectl.run("create", "deployment", "api", "-n", "imperative", "--image=localhost/busybox:latest").assertSuccess();
+        assertEquals("fast", kubectl.run("get", "configmap", "settings", "-n", "imperative", "-o",
+                "jsonpath={.data.mode}").assertSuccess().stdout());
+        assertEquals("api", kubectl.run("get", "deployment", "api", "-n", "imperative", "-o",
+                "jsonpath={.spec.selector.matchLabels.app}").assertSuccess().stdout());
+
+        assertThat(kubectl.run("apply", "--server-side", "-f", manifest("server-side.yaml")).assertSuccess().stdout(),
+                containsString("configmap/applied serverside-applied"));
+
+        kubectl.run("apply", "-f", manifest("widget-crd.yaml")).assertSuccess();
+        kubectl.run("wait", "--for=condition=Established", "crd/widgets.examples.karavel.io", "--timeout=60s")
+                .assertSuccess();
+        assertThat(kubectl.run("apply", "-f", manifest("widget-valid.yaml")).assertSuccess().stdout(),
+                containsString("widget.examples.karavel.io/small created"));
+        assertEquals("3", kubectl.run("get", "widget", "small", "-o", "jsonpath={.spec.size}").assertSuccess().stdout());
+        Kubectl.Result invalid = kubectl.run("apply", "-f", manifest("widget-invalid.yaml"));
+        assertEquals(1, invalid.exitCode());
+        assertThat(invalid.stderr(), containsString("spec.size in body should be less than or equal to 10"));
+    }
 }
