@@ -327,7 +327,8 @@ class ApiServerHttpTest {
         assertThat(s.get("/api/v1/namespaces/" + ns + "/events?fieldSelector=involvedObject.name%3Dbound").code()).isEqualTo(200);
         assertThat(s.get("/api/v1/nodes?fieldSelector=spec.unschedulable%3Dfalse").code()).isEqualTo(200);
 
-        JsonNode deleted = s.send("DELETE", pods + "?labelSelector=app%3Dx", null, null).json();
+        // gracePeriodSeconds=0: a pod bound to a node would otherwise wait for its node agent
+        JsonNode deleted = s.send("DELETE", pods + "?labelSelector=app%3Dx&gracePeriodSeconds=0", null, null).json();
         assertThat(deleted.get("items")).hasSize(2);
         assertThat(s.get(pods).json().get("items")).isEmpty();
     }

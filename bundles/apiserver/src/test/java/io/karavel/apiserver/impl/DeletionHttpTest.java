@@ -195,6 +195,9 @@ class DeletionHttpTest {
         s.send("DELETE", base + "/q?propagationPolicy=Foreground", null, null);
         assertThat(s.get(base + "/q").json().at("/metadata/finalizers").toString()).isEqualTo("[\"foregroundDeletion\"]");
 
+        s.post(base, configMap("held", "x", "[\"example.com/x\"]"));
+        assertThat(s.send("DELETE", base + "/held", "application/json", "{\"orphanDependents\":false}").code())
+                .as("202 when orphanDependents=false leaves the object").isEqualTo(202);
         s.send("DELETE", base + "/bg", "application/json", "{\"propagationPolicy\":\"Background\"}");
         assertThat(s.get(base + "/bg").code()).isEqualTo(404);
 

@@ -533,10 +533,16 @@ public final class ResourceService {
                     "namespaces \"" + name + "\" is forbidden: this namespace may not be deleted",
                     name, "", "namespaces", List.of());
         }
-        return RestResponse.ok(deleteWithRetry(req, name, options));
+        Deleted result = deleteWithRetry(req, name, options);
+        // as Kubernetes: 202 only when the deprecated orphanDependents=false left the object in place
+        boolean accepted = !result.removed() && Boolean.FALSE.equals(options.orphanDependents());
+        return new RestResponse(accepted ? 202 : 200, result.object(), List.of());
     }
 
-    private ObjectNode deleteWithRetry(RestRequest req, String name, Deletion.Options options) {
+    /** A DELETE's result: the object as removed or as marked for deletion. */
+    private record Deleted(ObjectNode object, boolean removed) {}
+
+    private Deleted deleteWithRetry(RestRequest req, String name, Deletion.Options options) {
         ResourceType type = req.type();
         String namespace = req.info().namespace();
         String preUid = options.preconditionUid();
@@ -559,20 +565,20 @@ public final class ResourceService {
             Deletion.Outcome outcome = Deletion.decide(type, object, node, options, Instant.now(clock));
             try {
                 if (outcome instanceof Deletion.Unchanged) {
-                    return node;
+                    return new Deleted(node, false);
                 }
                 if (outcome instanceof Deletion.Update update) {
                     if (options.dryRun()) {
-                        return update.object();
+                        return new Deleted(update.object(), false);
                     }
                     ObjectNode marked = update.object().deepCopy();
                     ((ObjectNode) marked.path("metadata")).remove("resourceVersion");
-                    return served(store.update(current.key(), Json.bytes(marked), current.modRevision()));
+                    return new Deleted(served(store.update(current.key(), Json.bytes(marked), current.modRevision())), false);
                 }
                 if (options.dryRun()) {
-                    return node;
+                    return new Deleted(node, true);
                 }
-                return served(store.delete(current.key(), current.modRevision()));
+                return new Deleted(served(store.delete(current.key(), current.modRevision())), true);
             } catch (ConflictException e) {
                 if (preRv != null || attempt >= MAX_RETRIES) {
                     throw ApiException.conflict(type.qualifiedResource(), type.group(), name,
@@ -609,7 +615,7 @@ public final class ResourceService {
                 continue;
             }
             try {
-                ObjectNode result = deleteWithRetry(req, name, options);
+                ObjectNode result = deleteWithRetry(req, name, options).object();
                 items.add(result);
                 revision = Math.max(revision, parseResourceVersion(Json.text(result.path("metadata"), "resourceVersion")));
             } catch (ApiException e) {
