@@ -359,6 +359,8 @@ class DeletionHttpTest {
         String ns = namespace();
         JsonNode discovery = s.get("/apis/events.k8s.io/v1").json();
         assertThat(discovery.get("resources").findValuesAsText("name")).contains("events");
+        assertThat(s.get("/apis").json().findValuesAsText("name")).contains("events.k8s.io");
+        assertThat(s.get("/openapi/v3/apis/events.k8s.io/v1").code()).isEqualTo(200);
         String base = "/apis/events.k8s.io/v1/namespaces/" + ns + "/events";
         TestServer.Reply created = s.post(base, "{\"apiVersion\":\"events.k8s.io/v1\",\"kind\":\"Event\",\"metadata\":{\"name\":\"e\"},"
                 + "\"eventTime\":\"2026-11-25T15:00:00.123456Z\",\"reportingController\":\"karavel.io/scheduler\","
