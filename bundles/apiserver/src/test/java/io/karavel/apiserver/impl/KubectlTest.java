@@ -216,7 +216,8 @@ class KubectlTest {
         assertThat(unk.exit()).isNotZero();
         assertThat(unk.err()).contains("strict decoding error: unknown field \"spec.foo\"");
 
-        Run delete = kubectl("delete", "-f", v1.toString());
+        // --wait=false: the namespace stays Terminating until a namespace controller empties it
+        Run delete = kubectl("delete", "-f", v1.toString(), "--wait=false");
         assertThat(delete.exit()).as(delete.err()).isZero();
         assertThat(delete.out()).contains("deployment.apps \"web\" deleted", "service \"web\" deleted");
         Run gone = kubectl("get", "deployment", "web", "-n", "demo");

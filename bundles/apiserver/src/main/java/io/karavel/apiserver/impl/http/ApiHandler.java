@@ -185,7 +185,13 @@ public final class ApiHandler extends Handler.Abstract {
             writeJson(response, callback, scale.code(), scale.body(), scale.warnings());
             return;
         }
-        if (sub != null && !sub.equals("status")) {
+        if ("binding".equals(sub) && info.verb().equals("create")) {
+            RestResponse bound = service.bind(req);
+            writeJson(response, callback, bound.code(), bound.body(), bound.warnings());
+            return;
+        }
+        boolean finalize = "finalize".equals(sub) && info.verb().equals("update");
+        if (sub != null && !sub.equals("status") && !finalize) {
             throw ApiException.methodNotAllowed(
                     "the " + type.plural() + "/" + sub + " subresource is not implemented yet");
         }

@@ -74,6 +74,16 @@ public final class BuiltinResources {
                 "apps", "v1", "ReplicaSet", "replicasets", "replicaset", true, List.of("rs"), all,
                 ReplicaSet.class, List.of(Subresource.status("ReplicaSet"), Subresource.scale()),
                 new ReplicaSetStrategy()));
+        // Its own kind and storage (Kubernetes serves v1 and events.k8s.io/v1 Events from the same
+        // objects, converting between the two shapes; not done here yet).
+        registry.register(new ResourceType(
+                "events.k8s.io", "v1", "Event", "events", "event", true, List.of("ev"), none,
+                io.fabric8.kubernetes.api.model.events.v1.Event.class, List.of(),
+                new SimpleStrategy(false, FieldSelector.withCommon(
+                        "regarding.kind", "regarding.namespace", "regarding.name", "regarding.uid",
+                        "regarding.apiVersion", "regarding.resourceVersion", "regarding.fieldPath",
+                        "reason", "reportingController", "type"),
+                        BuiltinColumns.EVENT_V1)));
         registry.register(new ResourceType(
                 "coordination.k8s.io", "v1", "Lease", "leases", "lease", true, none, none,
                 Lease.class, List.of(),

@@ -142,12 +142,12 @@ public final class ResourceService {
     // ---------------------------------------------------------------- writes
 
     public RestResponse create(RestRequest req) {
-        rejectDryRun(req);
         return create(req, ObjectDecoder.parseJsonBody(req.body(), req.contentType()));
     }
 
     /** Creates {@code node} (a POST body, or the configuration of a server-side apply). */
     private RestResponse create(RestRequest req, ObjectNode node) {
+        boolean dryRun = DryRun.of(req, null, "CreateOptions");
         ResourceType type = req.type();
         FieldValidation validation = FieldValidation.parse(req.param("fieldValidation"));
         if (type.strategy().resetStatusOnCreate()) {
@@ -167,6 +167,7 @@ public final class ResourceService {
         meta.setCreationTimestamp(now());
         meta.setResourceVersion(null);
         meta.setDeletionTimestamp(null);
+        meta.setDeletionGracePeriodSeconds(null);
         meta.setSelfLink(null);
         meta.setGeneration(type.strategy().hasSpec() ? 1L : null);
 
@@ -174,11 +175,18 @@ public final class ResourceService {
         type.strategy().prepareForCreate(object);
         validate(type, object, null);
         if (namespace != null) {
-            requireNamespace(namespace);
+            requireNamespace(namespace, type, meta.getName());
         }
         admission.admit(new AdmissionRequest(Operation.CREATE, type, req.info(), req.user(), object, null));
 
         String key = StoreKeys.key(type.group(), type.plural(), namespace, meta.getName());
+        if (dryRun) {
+            // as Kubernetes: the name must be free, the answer has no resourceVersion
+            if (store.get(key).isPresent()) {
+                throw ApiException.alreadyExists(type.qualifiedResource(), type.group(), meta.getName());
+            }
+            return new RestResponse(201, Json.MAPPER.valueToTree(object), decoded.warnings());
+        }
         KeyValue kv;
         try {
             kv = store.create(key, storageBytes(object));
@@ -192,7 +200,6 @@ public final class ResourceService {
 
     /** PUT on the main resource or on {@code /status}. */
     public RestResponse update(RestRequest req) {
-        rejectDryRun(req);
         ResourceType type = req.type();
         FieldValidation validation = FieldValidation.parse(req.param("fieldValidation"));
         ObjectNode body = ObjectDecoder.parseJsonBody(req.body(), req.contentType());
@@ -203,7 +210,6 @@ public final class ResourceService {
 
     /** PATCH with any of the supported patch types, on the main resource or {@code /status}. */
     public RestResponse patch(RestRequest req) {
-        rejectDryRun(req);
         FieldValidation validation = FieldValidation.parse(req.param("fieldValidation"));
         String mediaType = patchMediaType(req);
         if (mediaType.equals("application/strategic-merge-patch+json") && !req.type().strategy().strategicMergePatch()) {
@@ -358,6 +364,112 @@ public final class ResourceService {
         }
     }
 
+    // ---------------------------------------------------------------- pods/binding
+
+    /**
+     * POST {@code pods/<name>/binding}: binds the pod to the Binding's target node once
+     * ({@code spec.nodeName}, condition {@code PodScheduled=True}, the Binding's annotations) and
+     * answers a {@code Status} Success with code 201, as Kubernetes' scheduler expects. A pod
+     * already bound, or being deleted, is a 409.
+     */
+    public RestResponse bind(RestRequest req) {
+        boolean dryRun = DryRun.of(req, null, "CreateOptions");
+        ResourceType type = req.type();
+        String namespace = req.info().namespace();
+        String name = req.info().name();
+        ObjectNode binding = ObjectDecoder.parseJsonBody(req.body(), req.contentType());
+        String kind = Json.text(binding, "kind");
+        if (kind != null && !kind.isEmpty() && !kind.equals("Binding")) {
+            throw ApiException.badRequest("not a Binding object: kind " + kind);
+        }
+        JsonNode bindingMeta = binding.path("metadata");
+        if (!name.equals(Json.text(bindingMeta, "name"))) {
+            throw ApiException.badRequest("name in URL does not match name in Binding object");
+        }
+        String targetKind = Json.text(binding.path("target"), "kind");
+        String node = Json.text(binding.path("target"), "name");
+        FieldErrors errors = new FieldErrors();
+        if (targetKind != null && !targetKind.isEmpty() && !targetKind.equals("Node")) {
+            errors.notSupported("target.kind", targetKind, List.of("Node", "<empty>"));
+        }
+        if (node == null || node.isEmpty()) {
+            errors.required("target.name");
+        }
+        if (!errors.isEmpty()) {
+            throw ApiException.invalid("Binding", "", "Binding", name, errors.causes());
+        }
+        io.fabric8.kubernetes.api.model.Binding decodedBinding =
+                Json.MAPPER.convertValue(binding, io.fabric8.kubernetes.api.model.Binding.class);
+        admission.admit(new AdmissionRequest(Operation.CREATE, type, req.info(), req.user(), decodedBinding, null));
+
+        String bindingResource = type.plural() + "/binding";
+        for (int attempt = 0; ; attempt++) {
+            KeyValue current = load(type, namespace, name);
+            ObjectNode pod = served(current);
+            ObjectNode meta = (ObjectNode) pod.path("metadata");
+            String uid = Json.text(bindingMeta, "uid");
+            if (uid != null && !uid.isEmpty() && !uid.equals(Json.text(meta, "uid"))) {
+                throw ApiException.conflict(bindingResource, "", name,
+                        "Precondition failed: UID in precondition: " + uid + ", UID in object meta: " + Json.text(meta, "uid"));
+            }
+            String rv = Json.text(bindingMeta, "resourceVersion");
+            if (rv != null && !rv.isEmpty() && !rv.equals(Long.toString(current.modRevision()))) {
+                throw ApiException.conflict(bindingResource, "", name,
+                        "Precondition failed: ResourceVersion in precondition: " + rv
+                                + ", ResourceVersion in object meta: " + current.modRevision());
+            }
+            if (meta.hasNonNull("deletionTimestamp")) {
+                throw ApiException.conflict(bindingResource, "", name,
+                        "pod " + name + " is being deleted, cannot be assigned to a host");
+            }
+            String bound = Json.text(pod.path("spec"), "nodeName");
+            if (bound != null && !bound.isEmpty()) {
+                throw ApiException.conflict(bindingResource, "", name,
+                        "pod " + name + " is already assigned to node \"" + bound + "\"");
+            }
+            pod.with("spec").put("nodeName", node);
+            bindingMeta.path("annotations").fields().forEachRemaining(e -> meta.with("annotations").set(e.getKey(), e.getValue()));
+            ObjectNode status = pod.with("status");
+            ArrayNode conditions = status.withArray("conditions");
+            ObjectNode scheduled = null;
+            for (JsonNode c : conditions) {
+                if ("PodScheduled".equals(c.path("type").asText())) {
+                    scheduled = (ObjectNode) c;
+                }
+            }
+            if (scheduled == null) {
+                scheduled = conditions.addObject().put("type", "PodScheduled");
+            }
+            scheduled.put("status", "True");
+            scheduled.put("lastProbeTime", (String) null);
+            scheduled.put("lastTransitionTime", now());
+            scheduled.remove(List.of("reason", "message"));
+            meta.remove("resourceVersion");
+            ObjectNode success = Json.object();
+            success.put("kind", "Status");
+            success.put("apiVersion", "v1");
+            success.putObject("metadata");
+            success.put("status", "Success");
+            success.put("code", 201);
+            if (dryRun) {
+                return new RestResponse(201, success, List.of());
+            }
+            try {
+                store.update(current.key(), Json.bytes(pod), current.modRevision());
+                return new RestResponse(201, success, List.of());
+            } catch (ConflictException e) {
+                if (attempt >= MAX_RETRIES) {
+                    throw ApiException.conflict(bindingResource, "", name,
+                            "the object has been modified; please apply your changes to the latest version and try again");
+                }
+            } catch (KeyNotFoundException e) {
+                throw ApiException.notFound(type.qualifiedResource(), type.group(), name);
+            } catch (StoreUnavailableException e) {
+                throw ApiException.unavailable(e.getMessage());
+            }
+        }
+    }
+
     // ---------------------------------------------------------------- scale subresource
 
     /** GET {@code /scale}: the object's replicas as an {@code autoscaling/v1 Scale}. */
@@ -368,7 +480,6 @@ public final class ResourceService {
 
     /** PUT {@code /scale}: sets {@code spec.replicas}; a stale Scale resourceVersion is a 409. */
     public RestResponse updateScale(RestRequest req) {
-        rejectDryRun(req);
         ObjectNode scale = ObjectDecoder.parseJsonBody(req.body(), req.contentType());
         long precondition = parseResourceVersion(Json.text(scale.path("metadata"), "resourceVersion"));
         int replicas = Scales.replicas(scale);
@@ -379,7 +490,6 @@ public final class ResourceService {
 
     /** PATCH {@code /scale} (kubectl scale sends a merge patch): the patch applies to the Scale. */
     public RestResponse patchScale(RestRequest req) {
-        rejectDryRun(req);
         String mediaType = patchMediaType(req);
         JsonNode patch;
         if (mediaType.equals(APPLY_PATCH)) {
@@ -422,6 +532,7 @@ public final class ResourceService {
         String namespace = req.info().namespace();
         String name = req.info().name();
         boolean statusOnly = "status".equals(req.info().subresource());
+        boolean dryRun = DryRun.of(req, null, req.info().verb().equals("patch") ? "PatchOptions" : "UpdateOptions");
         for (int attempt = 0; ; attempt++) {
             KeyValue current = load(type, namespace, name);
             ObjectNode oldNode = served(current);
@@ -459,6 +570,15 @@ public final class ResourceService {
                 } else {
                     newNode.set("status", status);
                 }
+                if (isNamespace(type) && !"finalize".equals(req.info().subresource())) {
+                    // a namespace's spec.finalizers change only through /finalize (the namespace controller's)
+                    JsonNode finalizers = oldNode.path("spec").get("finalizers");
+                    if (finalizers == null) {
+                        newNode.with("spec").remove("finalizers");
+                    } else {
+                        newNode.with("spec").set("finalizers", finalizers);
+                    }
+                }
             }
 
             ObjectDecoder.Decoded decoded = decoder.decode(newNode, type, validation);
@@ -495,7 +615,20 @@ public final class ResourceService {
             admission.admit(new AdmissionRequest(Operation.UPDATE, type, req.info(), req.user(), object, oldObject));
 
             String key = StoreKeys.key(type.group(), type.plural(), type.namespaced() ? namespace : null, name);
+            ObjectNode result = Json.MAPPER.valueToTree(object);
+            boolean completesDeletion = Deletion.completedByUpdate(type, oldNode, result);
             try {
+                if (dryRun) {
+                    // as Kubernetes: a dry-run write answers the current resourceVersion
+                    result.with("metadata").put("resourceVersion", Long.toString(current.modRevision()));
+                    return new RestResponse(200, result, decoded.warnings());
+                }
+                if (completesDeletion) {
+                    // the last finalizer is gone: the object goes, and watchers see it DELETED
+                    KeyValue deleted = store.delete(key, current.modRevision());
+                    result.with("metadata").put("resourceVersion", Long.toString(deleted.modRevision()));
+                    return new RestResponse(200, result, decoded.warnings());
+                }
                 KeyValue kv = store.update(key, storageBytes(object), current.modRevision());
                 return new RestResponse(200, served(kv), decoded.warnings());
             } catch (ConflictException e) {
@@ -512,25 +645,34 @@ public final class ResourceService {
         }
     }
 
+    /**
+     * DELETE of one object, with graceful deletion, finalizers and propagation policies (see
+     * {@link Deletion}): the answer is the object, removed or marked for deletion.
+     */
     public RestResponse delete(RestRequest req) {
-        rejectDryRun(req);
         ResourceType type = req.type();
-        String namespace = req.info().namespace();
         String name = req.info().name();
-        ObjectNode options = null;
-        if (req.body().length > 0) {
-            options = ObjectDecoder.parseJsonBody(req.body(), req.contentType());
-            if (options.path("dryRun").isArray() && options.path("dryRun").size() > 0) {
-                throw dryRunNotSupported();
-            }
-        }
-        String preUid = options == null ? null : Json.text(options.path("preconditions"), "uid");
-        String preRv = options == null ? null : Json.text(options.path("preconditions"), "resourceVersion");
-        if (type.kind().equals("Namespace") && Set.of("default", "kube-system", "kube-public").contains(name)) {
+        ObjectNode body = req.body().length > 0 ? ObjectDecoder.parseJsonBody(req.body(), req.contentType()) : null;
+        Deletion.Options options = Deletion.Options.parse(req, body);
+        if (isNamespace(type) && Set.of("default", "kube-system", "kube-public").contains(name)) {
             throw new ApiException(403, "Forbidden",
                     "namespaces \"" + name + "\" is forbidden: this namespace may not be deleted",
                     name, "", "namespaces", List.of());
         }
+        Deleted result = deleteWithRetry(req, name, options);
+        // as Kubernetes: 202 only when the deprecated orphanDependents=false left the object in place
+        boolean accepted = !result.removed() && Boolean.FALSE.equals(options.orphanDependents());
+        return new RestResponse(accepted ? 202 : 200, result.object(), List.of());
+    }
+
+    /** A DELETE's result: the object as removed or as marked for deletion. */
+    private record Deleted(ObjectNode object, boolean removed) {}
+
+    private Deleted deleteWithRetry(RestRequest req, String name, Deletion.Options options) {
+        ResourceType type = req.type();
+        String namespace = req.info().namespace();
+        String preUid = options.preconditionUid();
+        String preRv = options.preconditionResourceVersion();
         for (int attempt = 0; ; attempt++) {
             KeyValue current = load(type, namespace, name);
             ObjectNode node = served(current);
@@ -546,9 +688,23 @@ public final class ResourceService {
             }
             HasMetadata object = decoder.decode(node.deepCopy(), type, FieldValidation.IGNORE).object();
             admission.admit(new AdmissionRequest(Operation.DELETE, type, req.info(), req.user(), object, object));
+            Deletion.Outcome outcome = Deletion.decide(type, object, node, options, Instant.now(clock));
             try {
-                KeyValue deleted = store.delete(current.key(), current.modRevision());
-                return RestResponse.ok(served(deleted));
+                if (outcome instanceof Deletion.Unchanged) {
+                    return new Deleted(node, false);
+                }
+                if (outcome instanceof Deletion.Update update) {
+                    if (options.dryRun()) {
+                        return new Deleted(update.object(), false);
+                    }
+                    ObjectNode marked = update.object().deepCopy();
+                    ((ObjectNode) marked.path("metadata")).remove("resourceVersion");
+                    return new Deleted(served(store.update(current.key(), Json.bytes(marked), current.modRevision())), false);
+                }
+                if (options.dryRun()) {
+                    return new Deleted(node, true);
+                }
+                return new Deleted(served(store.delete(current.key(), current.modRevision())), true);
             } catch (ConflictException e) {
                 if (preRv != null || attempt >= MAX_RETRIES) {
                     throw ApiException.conflict(type.qualifiedResource(), type.group(), name,
@@ -562,10 +718,14 @@ public final class ResourceService {
         }
     }
 
-    /** DELETE on a collection: deletes every object matching the selectors; answers the deleted list. */
+    /**
+     * DELETE on a collection: deletes (or marks for deletion, see {@link #delete}) every object
+     * matching the selectors; answers the list of them as the deletion left them.
+     */
     public RestResponse deleteCollection(RestRequest req) {
-        rejectDryRun(req);
         ResourceType type = req.type();
+        ObjectNode body = req.body().length > 0 ? ObjectDecoder.parseJsonBody(req.body(), req.contentType()) : null;
+        Deletion.Options options = Deletion.Options.parse(req, body);
         LabelSelector labels = labelSelector(req);
         FieldSelector fields = fieldSelector(req);
         ListResult snapshot = store.list(listPrefix(type, req.info().namespace()), null, 0);
@@ -576,14 +736,19 @@ public final class ResourceService {
             if (!matches(object, labels, fields)) {
                 continue;
             }
+            String name = Json.text(object.path("metadata"), "name");
+            if (isNamespace(type) && Set.of("default", "kube-system", "kube-public").contains(name)) {
+                continue;
+            }
             try {
-                KeyValue deleted = store.delete(kv.key(), 0);
-                items.add(served(deleted));
-                revision = Math.max(revision, deleted.modRevision());
-            } catch (KeyNotFoundException e) {
+                ObjectNode result = deleteWithRetry(req, name, options).object();
+                items.add(result);
+                revision = Math.max(revision, parseResourceVersion(Json.text(result.path("metadata"), "resourceVersion")));
+            } catch (ApiException e) {
+                if (e.code() != 404) {
+                    throw e;
+                }
                 // deleted meanwhile: fine
-            } catch (StoreUnavailableException e) {
-                throw ApiException.unavailable(e.getMessage());
             }
         }
         ObjectNode list = Json.object();
@@ -675,10 +840,26 @@ public final class ResourceService {
         return kv.orElseThrow(() -> ApiException.notFound(type.qualifiedResource(), type.group(), name));
     }
 
-    private void requireNamespace(String namespace) {
-        if (store.get(StoreKeys.key("", "namespaces", null, namespace)).isEmpty()) {
+    /** The namespace must exist and not be terminating (Kubernetes' NamespaceLifecycle admission). */
+    private void requireNamespace(String namespace, ResourceType type, String name) {
+        Optional<KeyValue> ns = store.get(StoreKeys.key("", "namespaces", null, namespace));
+        if (ns.isEmpty()) {
             throw ApiException.notFound("namespaces", "", namespace);
         }
+        ObjectNode node = Json.readObject(ns.get().value());
+        if (node.path("metadata").hasNonNull("deletionTimestamp")
+                || "Terminating".equals(node.path("status").path("phase").asText())) {
+            throw new ApiException(403, "Forbidden",
+                    type.qualifiedResource() + " \"" + name + "\" is forbidden: unable to create new content in namespace "
+                            + namespace + " because it is being terminated",
+                    name, type.group(), type.plural(),
+                    List.of(new ApiException.Cause("NamespaceTerminating",
+                            "namespace " + namespace + " is being terminated", "metadata.namespace")));
+        }
+    }
+
+    private static boolean isNamespace(ResourceType type) {
+        return type.group().isEmpty() && type.kind().equals("Namespace");
     }
 
     /** Checks the body's namespace against the URL's and returns the namespace to use (null for cluster kinds). */
@@ -720,6 +901,12 @@ public final class ResourceService {
         io.karavel.apiserver.impl.strategy.ObjectMetaRules.validateLabels(meta.getLabels(), "metadata.labels", errors);
         io.karavel.apiserver.impl.strategy.ObjectMetaRules.validateAnnotations(
                 meta.getAnnotations(), "metadata.annotations", errors);
+        if (old != null && old.getMetadata().getDeletionTimestamp() != null) {
+            String forbidden = Deletion.newFinalizersWhileDeleting(meta.getFinalizers(), old.getMetadata().getFinalizers());
+            if (forbidden != null) {
+                errors.forbidden("metadata.finalizers", forbidden);
+            }
+        }
         type.strategy().validate(object, errors);
         if (old != null) {
             type.strategy().validateUpdate(object, old, errors);
@@ -762,17 +949,6 @@ public final class ResourceService {
             s.append(NAME_SUFFIX_ALPHABET.charAt(random.nextInt(NAME_SUFFIX_ALPHABET.length())));
         }
         return s.toString();
-    }
-
-    private static void rejectDryRun(RestRequest req) {
-        String dryRun = req.param("dryRun");
-        if (dryRun != null && !dryRun.isEmpty()) {
-            throw dryRunNotSupported();
-        }
-    }
-
-    private static ApiException dryRunNotSupported() {
-        return ApiException.badRequest("dryRun is not supported yet");
     }
 
     private static int parseLimit(String limit) {

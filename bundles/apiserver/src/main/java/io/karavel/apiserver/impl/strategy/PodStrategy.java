@@ -32,6 +32,24 @@ public final class PodStrategy implements ResourceStrategy {
         ((Pod) object).setStatus(status);
     }
 
+    /**
+     * The requested grace period, else {@code spec.terminationGracePeriodSeconds} (30 when unset);
+     * 0 for a pod not bound to a node or already finished: nothing runs it, it goes at once.
+     */
+    @Override
+    public Long gracefulDeletionPeriod(HasMetadata object, Long requested) {
+        Pod pod = (Pod) object;
+        long period = requested != null ? requested
+                : pod.getSpec() != null && pod.getSpec().getTerminationGracePeriodSeconds() != null
+                        ? pod.getSpec().getTerminationGracePeriodSeconds() : 30;
+        boolean bound = pod.getSpec() != null && pod.getSpec().getNodeName() != null && !pod.getSpec().getNodeName().isEmpty();
+        String phase = pod.getStatus() == null ? null : pod.getStatus().getPhase();
+        if (!bound || "Succeeded".equals(phase) || "Failed".equals(phase)) {
+            period = 0;
+        }
+        return period;
+    }
+
     @Override
     public void validate(HasMetadata object, FieldErrors errors) {
         PodSpecRules.validate(((Pod) object).getSpec(), "spec", errors);

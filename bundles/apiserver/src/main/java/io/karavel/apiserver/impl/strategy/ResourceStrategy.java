@@ -94,4 +94,14 @@ public interface ResourceStrategy {
 
     /** Extra checks on update (immutable fields); called after {@link #validate}. */
     default void validateUpdate(HasMetadata object, HasMetadata old, FieldErrors errors) {}
+
+    /**
+     * Graceful deletion (Kubernetes' {@code CheckGracefulDelete}): the grace period a DELETE gives
+     * this object, 0 to delete at once, or null for kinds without graceful deletion (the default).
+     *
+     * @param requested the DeleteOptions' {@code gracePeriodSeconds}, null when not given
+     */
+    default Long gracefulDeletionPeriod(HasMetadata object, Long requested) {
+        return null;
+    }
 }

@@ -64,6 +64,14 @@ public final class BuiltinColumns {
     public static final List<TableColumn> LEASE = List.of(
             TableColumn.of("Holder", o -> o.path("spec").path("holderIdentity").asText("")));
 
+    /** {@code events.k8s.io/v1} Events: {@code regarding} and {@code note} instead of involvedObject and message. */
+    public static final List<TableColumn> EVENT_V1 = List.of(
+            TableColumn.of("Type", o -> o.path("type").asText("")),
+            TableColumn.of("Reason", o -> o.path("reason").asText("")),
+            TableColumn.of("Object", o -> o.path("regarding").path("kind").asText("").toLowerCase(java.util.Locale.ROOT)
+                    + "/" + o.path("regarding").path("name").asText("")),
+            TableColumn.of("Note", o -> o.path("note").asText("")));
+
     /** A field of every container of a workload's pod template, comma-separated. */
     private static String containers(JsonNode workload, String field) {
         List<String> values = new ArrayList<>();
