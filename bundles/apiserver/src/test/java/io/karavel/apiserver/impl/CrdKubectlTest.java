@@ -4,12 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.karavel.api.store.StoreKeys;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -21,7 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
  * message, delete the CRD and its objects. Skipped when kubectl is not installed.
  */
 class CrdKubectlTest {
-    private static final Path KUBECTL = Path.of("/usr/bin/kubectl");
+    private static final Path KUBECTL = Kubectl.BINARY;
 
     @TempDir
     static Path dir;
@@ -43,21 +39,9 @@ class CrdKubectlTest {
         }
     }
 
-    record Run(int exit, String out, String err) {}
 
-    private static Run kubectl(String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(KUBECTL.toString(), "--kubeconfig", kubeconfig.toString(),
-                "--cache-dir", dir.resolve("cache").toString(), "--request-timeout", "20s"));
-        cmd.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd);
-        pb.environment().put("HOME", dir.toString());
-        pb.environment().remove("KUBECONFIG");
-        Process p = pb.start();
-        p.getOutputStream().close();
-        byte[] out = p.getInputStream().readAllBytes();
-        byte[] err = p.getErrorStream().readAllBytes();
-        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        return new Run(p.exitValue(), new String(out, StandardCharsets.UTF_8), new String(err, StandardCharsets.UTF_8));
+    private static Kubectl.Run kubectl(String... args) throws Exception {
+        return new Kubectl(dir, kubeconfig).run(args);
     }
 
     private static Path write(String name, String content) throws Exception {
@@ -123,69 +107,69 @@ class CrdKubectlTest {
 
     @Test
     void crdWorkflow() throws Exception {
-        Run crd = kubectl("apply", "-f", write("crd.yaml", CRD).toString());
+        Kubectl.Run crd = kubectl("apply", "-f", write("crd.yaml", CRD).toString());
         assertThat(crd.exit()).as(crd.err()).isZero();
         assertThat(crd.out()).contains("customresourcedefinition.apiextensions.k8s.io/widgets.example.com created");
 
-        Run wait = kubectl("wait", "--for=condition=Established", "crd/widgets.example.com", "--timeout=30s");
+        Kubectl.Run wait = kubectl("wait", "--for=condition=Established", "crd/widgets.example.com", "--timeout=30s");
         assertThat(wait.exit()).as(wait.err()).isZero();
         assertThat(wait.out()).contains("customresourcedefinition.apiextensions.k8s.io/widgets.example.com condition met");
 
-        Run crds = kubectl("get", "crd");
+        Kubectl.Run crds = kubectl("get", "crd");
         assertThat(crds.out()).contains("NAME", "CREATED AT", "widgets.example.com");
 
         Path w1 = write("w1.yaml", widget("w1", 1, "red"));
-        Run create = kubectl("apply", "-f", w1.toString());
+        Kubectl.Run create = kubectl("apply", "-f", w1.toString());
         assertThat(create.exit()).as(create.err()).isZero();
         assertThat(create.out()).contains("widget.example.com/w1 created");
 
-        Run get = kubectl("get", "widgets");
+        Kubectl.Run get = kubectl("get", "widgets");
         assertThat(get.exit()).as(get.err()).isZero();
         assertThat(get.out()).contains("NAME", "REPLICAS", "COLOR", "AGE");
         assertThat(get.out().lines().filter(l -> l.startsWith("w1")).findFirst().orElseThrow())
                 .matches("w1\\s+1\\s+red\\s+\\d+s");
         assertThat(kubectl("get", "wd", "w1", "-o", "jsonpath={.spec.color}").out()).isEqualTo("red");
 
-        Run patch = kubectl("patch", "widget", "w1", "--type=merge", "-p", "{\"spec\":{\"replicas\":5}}");
+        Kubectl.Run patch = kubectl("patch", "widget", "w1", "--type=merge", "-p", "{\"spec\":{\"replicas\":5}}");
         assertThat(patch.exit()).as(patch.err()).isZero();
         assertThat(patch.out()).contains("widget.example.com/w1 patched");
         assertThat(kubectl("get", "widget", "w1", "-o", "jsonpath={.spec.replicas}").out()).isEqualTo("5");
 
         // re-apply: client-side apply sends a merge patch for custom resources
-        Run reapply = kubectl("apply", "-f", write("w1b.yaml", widget("w1", 3, "blue")).toString());
+        Kubectl.Run reapply = kubectl("apply", "-f", write("w1b.yaml", widget("w1", 3, "blue")).toString());
         assertThat(reapply.exit()).as(reapply.err()).isZero();
         assertThat(reapply.out()).contains("widget.example.com/w1 configured");
         assertThat(kubectl("get", "widget", "w1", "-o", "jsonpath={.spec.color}/{.spec.replicas}").out()).isEqualTo("blue/3");
 
-        Run scale = kubectl("scale", "widget", "w1", "--replicas=2");
+        Kubectl.Run scale = kubectl("scale", "widget", "w1", "--replicas=2");
         assertThat(scale.exit()).as(scale.err()).isZero();
         assertThat(scale.out()).contains("widget.example.com/w1 scaled");
         assertThat(kubectl("get", "widget", "w1", "-o", "jsonpath={.spec.replicas}").out()).isEqualTo("2");
 
-        Run invalid = kubectl("apply", "-f", write("bad.yaml", widget("bad", 11, "red")).toString());
+        Kubectl.Run invalid = kubectl("apply", "-f", write("bad.yaml", widget("bad", 11, "red")).toString());
         assertThat(invalid.exit()).isNotZero();
         assertThat(invalid.err()).contains("The Widget \"bad\" is invalid: spec.replicas: Invalid value: 11:"
                 + " spec.replicas in body should be less than or equal to 10");
-        Run badColor = kubectl("apply", "-f", write("bad2.yaml", widget("bad", 1, "pink")).toString());
+        Kubectl.Run badColor = kubectl("apply", "-f", write("bad2.yaml", widget("bad", 1, "pink")).toString());
         assertThat(badColor.err()).contains("spec.color: Unsupported value: \"pink\": supported values: \"red\", \"green\", \"blue\"");
 
-        Run unknown = kubectl("apply", "-f", write("unk.yaml", widget("unk", 1, "red") + "  size: 3\n").toString());
+        Kubectl.Run unknown = kubectl("apply", "-f", write("unk.yaml", widget("unk", 1, "red") + "  size: 3\n").toString());
         assertThat(unknown.exit()).isNotZero();
         assertThat(unknown.err()).contains("strict decoding error: unknown field \"spec.size\"");
 
         // an updated CRD (re-applied) changes the schema custom resources are validated with
-        Run crd2 = kubectl("apply", "-f", write("crd2.yaml", CRD.replace("maximum: 10", "maximum: 20")).toString());
+        Kubectl.Run crd2 = kubectl("apply", "-f", write("crd2.yaml", CRD.replace("maximum: 10", "maximum: 20")).toString());
         assertThat(crd2.exit()).as(crd2.err()).isZero();
         assertThat(crd2.out()).contains("customresourcedefinition.apiextensions.k8s.io/widgets.example.com configured");
         Path w2 = write("w2.yaml", widget("w2", 11, "green"));
         CrdHttpTest.eventually("11 replicas are accepted", () -> kubectl("apply", "-f", w2.toString()).exit() == 0);
 
-        Run delete = kubectl("delete", "crd", "widgets.example.com");
+        Kubectl.Run delete = kubectl("delete", "crd", "widgets.example.com");
         assertThat(delete.exit()).as(delete.err()).isZero();
         assertThat(delete.out()).contains("customresourcedefinition.apiextensions.k8s.io \"widgets.example.com\" deleted");
         CrdHttpTest.eventually("the widgets are deleted",
                 () -> server.store.list(StoreKeys.resourcePrefix("example.com", "widgets"), null, 0).items().isEmpty());
-        Run gone = kubectl("get", "widgets");
+        Kubectl.Run gone = kubectl("get", "widgets");
         assertThat(gone.exit()).isNotZero();
         // with kubectl's discovery cache still listing widgets, the server's 404 is what it prints
         assertThat(gone.err()).containsAnyOf("the server doesn't have a resource type \"widgets\"",

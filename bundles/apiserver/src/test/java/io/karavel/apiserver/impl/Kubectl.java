@@ -35,14 +35,20 @@ final class Kubectl {
         return cache;
     }
 
-    Run run(String... args) throws Exception {
+    /** A kubectl process with this instance's HOME, kubeconfig and cache, not started yet. */
+    ProcessBuilder builder(String... args) {
         List<String> cmd = new ArrayList<>(List.of(BINARY.toString(), "--kubeconfig", kubeconfig.toString(),
                 "--cache-dir", cache.toString(), "--request-timeout", "20s"));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.environment().put("HOME", home.toString());
         pb.environment().remove("KUBECONFIG");
-        Process p = pb.start();
+        return pb;
+    }
+
+    /** Runs kubectl to its end (at most 60 s). */
+    Run run(String... args) throws Exception {
+        Process p = builder(args).start();
         p.getOutputStream().close();
         // stderr on its own thread: -v output can fill the pipe while stdout is read
         var err = new java.util.concurrent.CompletableFuture<byte[]>();

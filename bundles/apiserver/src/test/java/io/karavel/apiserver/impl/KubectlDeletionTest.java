@@ -5,12 +5,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -21,7 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
  * termination and {@code describe} showing Events. Skipped when kubectl is not installed.
  */
 class KubectlDeletionTest {
-    private static final Path KUBECTL = Path.of("/usr/bin/kubectl");
+    private static final Path KUBECTL = Kubectl.BINARY;
 
     @TempDir
     static Path dir;
@@ -43,25 +40,13 @@ class KubectlDeletionTest {
         }
     }
 
-    record Run(int exit, String out, String err) {}
 
-    private static Run kubectl(String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(KUBECTL.toString(), "--kubeconfig", kubeconfig.toString(),
-                "--cache-dir", dir.resolve("cache").toString(), "--request-timeout", "20s"));
-        cmd.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd);
-        pb.environment().put("HOME", dir.toString());
-        pb.environment().remove("KUBECONFIG");
-        Process p = pb.start();
-        p.getOutputStream().close();
-        var out = p.getInputStream().readAllBytes();
-        var err = p.getErrorStream().readAllBytes();
-        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        return new Run(p.exitValue(), new String(out, StandardCharsets.UTF_8), new String(err, StandardCharsets.UTF_8));
+    private static Kubectl.Run kubectl(String... args) throws Exception {
+        return new Kubectl(dir, kubeconfig).run(args);
     }
 
-    private static Run ok(String... args) throws Exception {
-        Run r = kubectl(args);
+    private static Kubectl.Run ok(String... args) throws Exception {
+        Kubectl.Run r = kubectl(args);
         assertThat(r.exit()).as(String.join(" ", args) + ": " + r.err()).isZero();
         return r;
     }
@@ -85,18 +70,18 @@ class KubectlDeletionTest {
     void serverSideDryRunChangesNothing() throws Exception {
         ok("apply", "-f", write("dry-ns.yaml", namespace("dry")).toString());
         Path cm = write("dry-cm.yaml", configMap("dry", "settings", "one", null));
-        Run created = ok("create", "-f", cm.toString(), "--dry-run=server");
+        Kubectl.Run created = ok("create", "-f", cm.toString(), "--dry-run=server");
         assertThat(created.out()).contains("configmap/settings created (server dry run)");
         assertThat(kubectl("get", "configmap", "settings", "-n", "dry").err()).contains("NotFound");
-        Run applied = ok("apply", "-f", cm.toString(), "--dry-run=server");
+        Kubectl.Run applied = ok("apply", "-f", cm.toString(), "--dry-run=server");
         assertThat(applied.out()).contains("configmap/settings created (server dry run)");
         assertThat(kubectl("get", "configmap", "settings", "-n", "dry").err()).contains("NotFound");
 
         ok("apply", "-f", cm.toString());
         Path changed = write("dry-cm2.yaml", configMap("dry", "settings", "two", null));
-        Run reapplied = ok("apply", "-f", changed.toString(), "--dry-run=server", "-o", "jsonpath={.data.k}");
+        Kubectl.Run reapplied = ok("apply", "-f", changed.toString(), "--dry-run=server", "-o", "jsonpath={.data.k}");
         assertThat(reapplied.out()).isEqualTo("two");
-        Run deleted = ok("delete", "configmap", "settings", "-n", "dry", "--dry-run=server");
+        Kubectl.Run deleted = ok("delete", "configmap", "settings", "-n", "dry", "--dry-run=server");
         assertThat(deleted.out()).contains("configmap \"settings\" deleted (server dry run)");
         assertThat(ok("get", "configmap", "settings", "-n", "dry", "-o", "jsonpath={.data.k}").out()).isEqualTo("one");
     }
@@ -105,11 +90,11 @@ class KubectlDeletionTest {
     void finalizerLifecycle() throws Exception {
         ok("apply", "-f", write("fin-ns.yaml", namespace("fin")).toString());
         ok("apply", "-f", write("fin-cm.yaml", configMap("fin", "held", "x", "[example.com/cleanup]")).toString());
-        Run deleted = ok("delete", "configmap", "held", "-n", "fin", "--wait=false");
+        Kubectl.Run deleted = ok("delete", "configmap", "held", "-n", "fin", "--wait=false");
         assertThat(deleted.out()).contains("configmap \"held\" deleted");
         assertThat(ok("get", "configmap", "held", "-n", "fin", "-o", "jsonpath={.metadata.deletionTimestamp}").out()).isNotEmpty();
 
-        Run patched = ok("patch", "configmap", "held", "-n", "fin", "--type=merge", "-p", "{\"metadata\":{\"finalizers\":null}}");
+        Kubectl.Run patched = ok("patch", "configmap", "held", "-n", "fin", "--type=merge", "-p", "{\"metadata\":{\"finalizers\":null}}");
         assertThat(patched.out()).contains("configmap/held patched");
         assertThat(kubectl("get", "configmap", "held", "-n", "fin").err()).contains("NotFound");
 
@@ -122,15 +107,15 @@ class KubectlDeletionTest {
     @Test
     void deletedNamespaceShowsTerminating() throws Exception {
         ok("apply", "-f", write("doomed-ns.yaml", namespace("doomed")).toString());
-        Run deleted = ok("delete", "namespace", "doomed", "--wait=false");
+        Kubectl.Run deleted = ok("delete", "namespace", "doomed", "--wait=false");
         assertThat(deleted.out()).contains("namespace \"doomed\" deleted");
-        Run get = ok("get", "namespace", "doomed");
+        Kubectl.Run get = ok("get", "namespace", "doomed");
         assertThat(get.out()).containsPattern("doomed\\s+Terminating");
-        Run create = kubectl("create", "-f", write("doomed-cm.yaml", configMap("doomed", "late", "x", null)).toString());
+        Kubectl.Run create = kubectl("create", "-f", write("doomed-cm.yaml", configMap("doomed", "late", "x", null)).toString());
         assertThat(create.exit()).isNotZero();
         assertThat(create.err()).contains("Error from server (Forbidden)",
                 "unable to create new content in namespace doomed because it is being terminated");
-        Run protectedNs = kubectl("delete", "namespace", "kube-system", "--wait=false");
+        Kubectl.Run protectedNs = kubectl("delete", "namespace", "kube-system", "--wait=false");
         assertThat(protectedNs.err()).contains("Forbidden");
     }
 
@@ -177,12 +162,12 @@ class KubectlDeletionTest {
                             + "\"firstTimestamp\":\"2026-11-25T15:00:00Z\",\"lastTimestamp\":\"2026-11-25T15:00:00Z\"}");
             assertThat(event.code()).as(event.text()).isEqualTo(201);
         }
-        Run pod = ok("describe", "pod", "web", "-n", "desc");
+        Kubectl.Run pod = ok("describe", "pod", "web", "-n", "desc");
         assertThat(pod.out()).contains("Events:", "TestedPod", "karavel-test", "a message for the pod").doesNotContain("TestedDeployment");
-        Run deployment = ok("describe", "deployment", "web", "-n", "desc");
+        Kubectl.Run deployment = ok("describe", "deployment", "web", "-n", "desc");
         assertThat(deployment.out()).contains("Events:", "TestedDeployment", "a message for the deployment")
                 .doesNotContain("TestedPod");
-        Run events = ok("get", "events", "-n", "desc");
+        Kubectl.Run events = ok("get", "events", "-n", "desc");
         assertThat(events.out()).contains("TestedPod", "TestedDeployment");
     }
 }

@@ -10,7 +10,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -22,7 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
  * means. Skipped when kubectl is not installed; own HOME and cache dir per run.
  */
 class KubectlImperativeTest {
-    private static final Path KUBECTL = Path.of("/usr/bin/kubectl");
+    private static final Path KUBECTL = Kubectl.BINARY;
 
     @TempDir
     static Path dir;
@@ -44,25 +43,13 @@ class KubectlImperativeTest {
         }
     }
 
-    record Run(int exit, String out, String err) {}
 
-    private static Run kubectl(String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(KUBECTL.toString(), "--kubeconfig", kubeconfig.toString(),
-                "--cache-dir", dir.resolve("cache").toString(), "--request-timeout", "20s"));
-        cmd.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd);
-        pb.environment().put("HOME", dir.toString());
-        pb.environment().remove("KUBECONFIG");
-        Process p = pb.start();
-        p.getOutputStream().close();
-        var out = p.getInputStream().readAllBytes();
-        var err = p.getErrorStream().readAllBytes();
-        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        return new Run(p.exitValue(), new String(out, StandardCharsets.UTF_8), new String(err, StandardCharsets.UTF_8));
+    private static Kubectl.Run kubectl(String... args) throws Exception {
+        return new Kubectl(dir, kubeconfig).run(args);
     }
 
-    private static Run ok(String... args) throws Exception {
-        Run run = kubectl(args);
+    private static Kubectl.Run ok(String... args) throws Exception {
+        Kubectl.Run run = kubectl(args);
         assertThat(run.exit()).as("kubectl " + String.join(" ", args) + ": " + run.err()).isZero();
         return run;
     }
@@ -76,7 +63,7 @@ class KubectlImperativeTest {
 
     @Test
     void imperativeCommandsStoreWhatTheyMean() throws Exception {
-        Run createNs = ok("create", "namespace", "shop", "-v=8");
+        Kubectl.Run createNs = ok("create", "namespace", "shop", "-v=8");
         assertThat(createNs.out()).contains("namespace/shop created");
         assertThat(createNs.err()).as("kubectl sent protobuf")
                 .containsPattern("Content-Type: application/vnd.kubernetes.protobuf");
@@ -155,16 +142,16 @@ class KubectlImperativeTest {
         assertThat(exposed.at("/spec/ports/0/protocol").asText()).isEqualTo("TCP");
 
         // the shared pipeline: validation answers a protobuf body as it would a JSON one
-        Run invalid = kubectl("create", "configmap", "Not_Valid", "-n", "shop", "--from-literal=a=b");
+        Kubectl.Run invalid = kubectl("create", "configmap", "Not_Valid", "-n", "shop", "--from-literal=a=b");
         assertThat(invalid.exit()).isNotZero();
         assertThat(invalid.err()).contains("ConfigMap \"Not_Valid\" is invalid: metadata.name: Invalid value");
-        Run duplicate = kubectl("create", "namespace", "shop");
+        Kubectl.Run duplicate = kubectl("create", "namespace", "shop");
         assertThat(duplicate.exit()).isNotZero();
         assertThat(duplicate.err()).contains("Error from server (AlreadyExists)", "namespaces \"shop\" already exists");
 
-        Run delete = ok("delete", "deployment", "idle", "-n", "shop");
+        Kubectl.Run delete = ok("delete", "deployment", "idle", "-n", "shop");
         assertThat(delete.out()).contains("deployment.apps \"idle\" deleted");
-        Run gone = kubectl("get", "deployment", "idle", "-n", "shop");
+        Kubectl.Run gone = kubectl("get", "deployment", "idle", "-n", "shop");
         assertThat(gone.err()).contains("NotFound");
     }
 }

@@ -10,8 +10,6 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -27,7 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
  * kubectl's discovery cache never leaks between runs.
  */
 class KubectlTest {
-    private static final Path KUBECTL = Path.of("/usr/bin/kubectl");
+    private static final Path KUBECTL = Kubectl.BINARY;
 
     @TempDir
     static Path dir;
@@ -49,30 +47,13 @@ class KubectlTest {
         }
     }
 
-    /** Result of one kubectl run. */
-    record Run(int exit, String out, String err) {}
-
-    private static List<String> command(String... args) {
-        List<String> cmd = new ArrayList<>(List.of(KUBECTL.toString(), "--kubeconfig", kubeconfig.toString(),
-                "--cache-dir", dir.resolve("cache").toString(), "--request-timeout", "20s"));
-        cmd.addAll(List.of(args));
-        return cmd;
-    }
 
     private static ProcessBuilder builder(String... args) {
-        ProcessBuilder pb = new ProcessBuilder(command(args));
-        pb.environment().put("HOME", dir.toString());
-        pb.environment().remove("KUBECONFIG");
-        return pb;
+        return new Kubectl(dir, kubeconfig).builder(args);
     }
 
-    private static Run kubectl(String... args) throws Exception {
-        Process p = builder(args).start();
-        p.getOutputStream().close();
-        var out = p.getInputStream().readAllBytes();
-        var err = p.getErrorStream().readAllBytes();
-        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        return new Run(p.exitValue(), new String(out, StandardCharsets.UTF_8), new String(err, StandardCharsets.UTF_8));
+    private static Kubectl.Run kubectl(String... args) throws Exception {
+        return new Kubectl(dir, kubeconfig).run(args);
     }
 
     private static Path write(String name, String content) throws IOException {
@@ -134,12 +115,12 @@ class KubectlTest {
 
     @Test
     void kubectlWorkflow() throws Exception {
-        Run ns = kubectl("get", "ns");
+        Kubectl.Run ns = kubectl("get", "ns");
         assertThat(ns.exit()).as(ns.err()).isZero();
         assertThat(ns.out()).contains("default", "kube-system", "kube-public", "kube-node-lease");
 
         Path v1 = write("app-v1.yaml", app(2, "one"));
-        Run apply = kubectl("apply", "-f", v1.toString());
+        Kubectl.Run apply = kubectl("apply", "-f", v1.toString());
         assertThat(apply.exit()).as(apply.err()).isZero();
         assertThat(apply.out()).contains("namespace/demo created", "configmap/settings created",
                 "deployment.apps/web created", "service/web created");
@@ -164,7 +145,7 @@ class KubectlTest {
             assertThat(lines.poll(30, TimeUnit.SECONDS)).isEqualTo("2");
 
             Path v2 = write("app-v2.yaml", app(3, "two"));
-            Run reapply = kubectl("apply", "-f", v2.toString());
+            Kubectl.Run reapply = kubectl("apply", "-f", v2.toString());
             assertThat(reapply.exit()).as(reapply.err()).isZero();
             assertThat(reapply.out()).contains("deployment.apps/web configured", "configmap/settings unchanged");
 
@@ -174,7 +155,7 @@ class KubectlTest {
             watch.waitFor(10, TimeUnit.SECONDS);
         }
 
-        Run yaml = kubectl("get", "deployment", "web", "-n", "demo", "-o", "yaml");
+        Kubectl.Run yaml = kubectl("get", "deployment", "web", "-n", "demo", "-o", "yaml");
         assertThat(yaml.exit()).as(yaml.err()).isZero();
         assertThat(yaml.out()).contains("replicas: 3", "kubectl.kubernetes.io/last-applied-configuration", "generation: 2");
 
@@ -187,40 +168,40 @@ class KubectlTest {
         JsonNode svc = TestServer.JSON.readTree(kubectl("get", "service", "web", "-n", "demo", "-o", "json").out());
         assertThat(svc.at("/spec/ports")).hasSize(2);
 
-        Run table = kubectl("get", "deployment", "web", "-n", "demo");
+        Kubectl.Run table = kubectl("get", "deployment", "web", "-n", "demo");
         assertThat(table.out()).as("server-side table columns").contains("READY", "UP-TO-DATE", "0/3");
 
-        Run scale = kubectl("scale", "deployment", "web", "-n", "demo", "--replicas=1");
+        Kubectl.Run scale = kubectl("scale", "deployment", "web", "-n", "demo", "--replicas=1");
         assertThat(scale.exit()).as(scale.err()).isZero();
         assertThat(scale.out()).contains("deployment.apps/web scaled");
 
         // errors as kubectl prints them
-        Run notFound = kubectl("get", "deployment", "nope", "-n", "demo");
+        Kubectl.Run notFound = kubectl("get", "deployment", "nope", "-n", "demo");
         assertThat(notFound.exit()).isNotZero();
         assertThat(notFound.err()).contains("Error from server (NotFound): deployments.apps \"nope\" not found");
 
         Path cm = write("cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: once\n  namespace: demo\n");
         assertThat(kubectl("create", "-f", cm.toString()).exit()).isZero();
-        Run again = kubectl("create", "-f", cm.toString());
+        Kubectl.Run again = kubectl("create", "-f", cm.toString());
         assertThat(again.exit()).isNotZero();
         assertThat(again.err()).contains("Error from server (AlreadyExists)", "configmaps \"once\" already exists");
 
         Path invalid = write("invalid.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: Not_Valid\n  namespace: demo\n");
-        Run inv = kubectl("apply", "-f", invalid.toString());
+        Kubectl.Run inv = kubectl("apply", "-f", invalid.toString());
         assertThat(inv.exit()).isNotZero();
         assertThat(inv.err()).contains("The ConfigMap \"Not_Valid\" is invalid: metadata.name: Invalid value: \"Not_Valid\"");
 
         Path unknown = write("unknown.yaml", app(1, "x").replace("  replicas: 1", "  replicas: 1\n  foo: bar")
                 .replace("name: demo\n---", "name: demo2\n---"));
-        Run unk = kubectl("apply", "-f", unknown.toString());
+        Kubectl.Run unk = kubectl("apply", "-f", unknown.toString());
         assertThat(unk.exit()).isNotZero();
         assertThat(unk.err()).contains("strict decoding error: unknown field \"spec.foo\"");
 
         // --wait=false: the namespace stays Terminating until a namespace controller empties it
-        Run delete = kubectl("delete", "-f", v1.toString(), "--wait=false");
+        Kubectl.Run delete = kubectl("delete", "-f", v1.toString(), "--wait=false");
         assertThat(delete.exit()).as(delete.err()).isZero();
         assertThat(delete.out()).contains("deployment.apps \"web\" deleted", "service \"web\" deleted");
-        Run gone = kubectl("get", "deployment", "web", "-n", "demo");
+        Kubectl.Run gone = kubectl("get", "deployment", "web", "-n", "demo");
         assertThat(gone.err()).contains("NotFound");
     }
 }
