@@ -1,0 +1,186 @@
+package io.karavel.apiserver.impl;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The real kubectl (v1.32) for the everyday verbs not covered elsewhere: label, annotate, patch
+ * in each {@code --type}, set-based {@code -l} selectors, {@code --field-selector}, {@code -o
+ * wide}, paging with {@code --chunk-size}, and {@code get --watch} printing table rows. Skipped
+ * when kubectl is not installed.
+ */
+class KubectlEverydayTest {
+    private static final String NS = "everyday";
+
+    @TempDir
+    static Path dir;
+
+    private static TestServer server;
+    private static Kubectl kubectl;
+
+    @BeforeAll
+    static void start() throws Exception {
+        assumeTrue(Kubectl.installed(), "kubectl not found at /usr/bin/kubectl: skipping the real-kubectl test");
+        Path kubeconfig = dir.resolve("etc/kubeconfig");
+        server = new TestServer(io.karavel.store.mapdb.impl.MapDbStore.Options.defaults(), kubeconfig);
+        kubectl = new Kubectl(dir, kubeconfig);
+        ok("create", "namespace", NS);
+        StringBuilder manifest = new StringBuilder();
+        String[][] maps = {{"cm-a", "prod", "web"}, {"cm-b", "staging", "web"}, {"cm-c", "dev", "db"}, {"cm-d", "prod", "db"}};
+        for (String[] m : maps) {
+            manifest.append("---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ").append(m[0])
+                    .append("\n  namespace: ").append(NS)
+                    .append("\n  labels:\n    env: ").append(m[1]).append("\n    tier: ").append(m[2])
+                    .append("\ndata:\n  k: v\n");
+        }
+        ok("apply", "-f", write("maps.yaml", manifest.toString()).toString());
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    private static Kubectl.Run ok(String... args) throws Exception {
+        Kubectl.Run run = kubectl.run(args);
+        assertThat(run.exit()).as("kubectl " + String.join(" ", args) + ": " + run.err()).isZero();
+        return run;
+    }
+
+    private static Path write(String name, String content) throws Exception {
+        Path file = dir.resolve(name);
+        Files.writeString(file, content);
+        return file;
+    }
+
+    private static String names(String... selectorArgs) throws Exception {
+        String[] args = new String[selectorArgs.length + 5];
+        args[0] = "get";
+        args[1] = "configmaps";
+        args[2] = "-n";
+        args[3] = NS;
+        args[4] = "-o=jsonpath={.items[*].metadata.name}";
+        System.arraycopy(selectorArgs, 0, args, 5, selectorArgs.length);
+        return ok(args).out();
+    }
+
+    @Test
+    void setBasedLabelSelectorsAndFieldSelectors() throws Exception {
+        assertThat(names("-l", "env in (prod,staging)")).isEqualTo("cm-a cm-b cm-d");
+        assertThat(names("-l", "env notin (prod),tier=web")).isEqualTo("cm-b");
+        assertThat(names("-l", "!missing,tier!=web")).isEqualTo("cm-c cm-d");
+        assertThat(names("-l", "env")).isEqualTo("cm-a cm-b cm-c cm-d");
+        assertThat(names("--field-selector", "metadata.name!=cm-a")).isEqualTo("cm-b cm-c cm-d");
+        Kubectl.Run unsupported = kubectl.run("get", "configmaps", "-n", NS, "--field-selector", "data.k=v");
+        assertThat(unsupported.exit()).isNotZero();
+        assertThat(unsupported.err()).contains("field label not supported: data.k");
+    }
+
+    @Test
+    void labelAnnotateAndPatchInEveryType() throws Exception {
+        ok("label", "configmap", "cm-a", "-n", NS, "team=blue");
+        ok("annotate", "configmap", "cm-a", "-n", NS, "owner=ops");
+        ok("patch", "configmap", "cm-a", "-n", NS, "--type=merge", "-p", "{\"data\":{\"merged\":\"yes\"}}");
+        ok("patch", "configmap", "cm-a", "-n", NS, "--type=json",
+                "-p", "[{\"op\":\"add\",\"path\":\"/data/json\",\"value\":\"yes\"}]");
+        ok("patch", "configmap", "cm-a", "-n", NS, "--type=strategic", "-p", "{\"data\":{\"strategic\":\"yes\"}}");
+        String got = ok("get", "configmap", "cm-a", "-n", NS, "-o",
+                "jsonpath={.metadata.labels.team} {.metadata.annotations.owner} {.data.merged} {.data.json} {.data.strategic} {.data.k}")
+                .out();
+        assertThat(got).isEqualTo("blue ops yes yes yes v");
+
+        ok("label", "configmap", "cm-a", "-n", NS, "team-");
+        assertThat(ok("get", "configmap", "cm-a", "-n", NS, "-o", "jsonpath={.metadata.labels}").out())
+                .doesNotContain("team");
+        Kubectl.Run failedTest = kubectl.run("patch", "configmap", "cm-a", "-n", NS, "--type=json",
+                "-p", "[{\"op\":\"test\",\"path\":\"/data/k\",\"value\":\"other\"}]");
+        assertThat(failedTest.exit()).as("a failed JSON-patch test operation").isNotZero();
+    }
+
+    @Test
+    void wideOutputAndPagingWithChunkSize() throws Exception {
+        ok("apply", "-f", write("deploy.yaml", """
+                apiVersion: apps/v1
+                kind: Deployment
+                metadata:
+                  name: web
+                  namespace: everyday
+                spec:
+                  replicas: 2
+                  selector:
+                    matchLabels: {app: web}
+                  template:
+                    metadata:
+                      labels: {app: web}
+                    spec:
+                      containers:
+                        - name: web
+                          image: localhost/busybox:latest
+                """).toString());
+        String wide = ok("get", "deployment", "web", "-n", NS, "-o", "wide").out();
+        assertThat(wide.lines().findFirst().orElseThrow()).contains("CONTAINERS", "IMAGES", "SELECTOR");
+        assertThat(wide).contains("localhost/busybox:latest", "app=web");
+
+        // --chunk-size=1: kubectl lists with limit=1 and follows the continue tokens
+        Kubectl.Run paged = ok("get", "configmaps", "-n", NS, "--chunk-size=1", "-v=6");
+        assertThat(paged.out()).contains("cm-a", "cm-b", "cm-c", "cm-d");
+        assertThat(paged.err()).contains("limit=1").contains("continue=");
+    }
+
+    @Test
+    void watchPrintsTableRows() throws Exception {
+        // in its own namespace, so that the other tests' selections stay as they are
+        ok("create", "namespace", "watched");
+        ok("create", "configmap", "cm-w", "-n", "watched");
+        Process watch = kubectl.builder("get", "configmaps", "-n", "watched", "--watch").start();
+        List<String> lines = new CopyOnWriteArrayList<>();
+        Thread reader = new Thread(() -> {
+            try (BufferedReader in = new BufferedReader(new InputStreamReader(watch.getInputStream(), StandardCharsets.UTF_8))) {
+                in.lines().forEach(lines::add);
+            } catch (Exception e) {
+                // destroyed
+            }
+        });
+        reader.setDaemon(true);
+        reader.start();
+        try {
+            poll(() -> lines.stream().anyMatch(l -> l.startsWith("cm-w")), "the initial row");
+            assertThat(lines.get(0)).startsWith("NAME").contains("DATA").contains("AGE");
+            ok("apply", "-f", write("watched.yaml", """
+                    apiVersion: v1
+                    kind: ConfigMap
+                    metadata:
+                      name: cm-e
+                      namespace: watched
+                    data: {a: b, c: d}
+                    """).toString());
+            poll(() -> lines.stream().anyMatch(l -> l.matches("cm-e\\s+2\\s+.*")), "a row for the new ConfigMap");
+        } finally {
+            watch.destroy();
+            watch.waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    private static void poll(java.util.function.BooleanSupplier condition, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!condition.getAsBoolean()) {
+            assertThat(System.nanoTime()).as("timed out waiting for " + what).isLessThan(deadline);
+            Thread.sleep(50); // polling interval
+        }
+    }
+}
