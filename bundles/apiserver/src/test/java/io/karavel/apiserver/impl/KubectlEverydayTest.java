@@ -183,4 +183,104 @@ class KubectlEverydayTest {
             Thread.sleep(50); // polling interval
         }
     }
+
+    @Test
+    void describeWorksForEveryKind() throws Exception {
+        ok("create", "namespace", "described");
+        ok("apply", "-f", write("every-kind.yaml", """
+                apiVersion: v1
+                kind: ConfigMap
+                metadata: {name: cm, namespace: described}
+                data: {a: b}
+                ---
+                apiVersion: v1
+                kind: Secret
+                metadata: {name: sec, namespace: described}
+                stringData: {a: b}
+                ---
+                apiVersion: v1
+                kind: Pod
+                metadata: {name: pod, namespace: described, labels: {app: x}}
+                spec:
+                  containers: [{name: c, image: localhost/busybox:latest}]
+                ---
+                apiVersion: v1
+                kind: Service
+                metadata: {name: svc, namespace: described}
+                spec:
+                  selector: {app: x}
+                  ports: [{port: 80}]
+                ---
+                apiVersion: v1
+                kind: Node
+                metadata: {name: node-1, labels: {kubernetes.io/hostname: node-1}}
+                ---
+                apiVersion: apps/v1
+                kind: Deployment
+                metadata: {name: dep, namespace: described}
+                spec:
+                  selector: {matchLabels: {app: x}}
+                  template:
+                    metadata: {labels: {app: x}}
+                    spec: {containers: [{name: c, image: localhost/busybox:latest}]}
+                ---
+                apiVersion: apps/v1
+                kind: ReplicaSet
+                metadata: {name: rs, namespace: described}
+                spec:
+                  selector: {matchLabels: {app: x}}
+                  template:
+                    metadata: {labels: {app: x}}
+                    spec: {containers: [{name: c, image: localhost/busybox:latest}]}
+                ---
+                apiVersion: coordination.k8s.io/v1
+                kind: Lease
+                metadata: {name: lease, namespace: described}
+                spec: {holderIdentity: me, leaseDurationSeconds: 40}
+                ---
+                apiVersion: v1
+                kind: Event
+                metadata: {name: ev, namespace: described}
+                involvedObject: {kind: Pod, name: pod, namespace: described}
+                reason: Testing
+                message: hello
+                type: Normal
+                """).toString());
+        ok("apply", "-f", write("crd.yaml", """
+                apiVersion: apiextensions.k8s.io/v1
+                kind: CustomResourceDefinition
+                metadata:
+                  name: widgets.examples.karavel.io
+                spec:
+                  group: examples.karavel.io
+                  scope: Namespaced
+                  names: {plural: widgets, singular: widget, kind: Widget}
+                  versions:
+                    - name: v1
+                      served: true
+                      storage: true
+                      schema:
+                        openAPIV3Schema:
+                          type: object
+                          properties:
+                            spec:
+                              type: object
+                              properties:
+                                size: {type: integer, maximum: 10}
+                """).toString());
+        ok("wait", "--for=condition=Established", "crd/widgets.examples.karavel.io", "--timeout=30s");
+        ok("apply", "-f", write("widget.yaml", """
+                apiVersion: examples.karavel.io/v1
+                kind: Widget
+                metadata: {name: w1, namespace: described}
+                spec: {size: 3}
+                """).toString());
+        for (String object : List.of("namespace/described", "configmap/cm", "secret/sec", "pod/pod", "service/svc",
+                "node/node-1", "deployment/dep", "replicaset/rs", "lease/lease", "event/ev",
+                "customresourcedefinition/widgets.examples.karavel.io", "widget/w1")) {
+            String described = ok("describe", "-n", "described", object).out();
+            String name = object.substring(object.indexOf('/') + 1);
+            assertThat(described).as(object).containsPattern("(?m)^Name:\\s+" + java.util.regex.Pattern.quote(name) + "$");
+        }
+    }
 }
