@@ -19,7 +19,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The real kubectl (v1.32) for the everyday verbs not covered elsewhere: label, annotate, patch
  * in each {@code --type}, set-based {@code -l} selectors, {@code --field-selector}, {@code -o
- * wide}, paging with {@code --chunk-size}, and {@code get --watch} printing table rows. Skipped
+ * wide}, paging with {@code --chunk-size}, {@code get --watch} printing table rows and {@code
+ * describe} of every kind. Skipped
  * when kubectl is not installed.
  */
 class KubectlEverydayTest {
