@@ -1,53 +1,21 @@
 package io.karavel.apiserver.impl;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.karavel.api.store.StoreKeys;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The CRD workflow with the real kubectl: apply a CRD, wait for Established, apply, get (printer
  * columns), patch, re-apply, scale custom resources, see an invalid one rejected with the schema's
  * message, delete the CRD and its objects. Skipped when kubectl is not installed.
  */
-class CrdKubectlTest {
-    private static final Path KUBECTL = Kubectl.BINARY;
-
-    @TempDir
-    static Path dir;
-
-    private static TestServer server;
-    private static Path kubeconfig;
-
-    @BeforeAll
-    static void start() throws Exception {
-        assumeTrue(Files.isExecutable(KUBECTL), "kubectl not found at /usr/bin/kubectl: skipping the real-kubectl test");
-        kubeconfig = dir.resolve("etc/kubeconfig");
-        server = new TestServer(io.karavel.store.mapdb.impl.MapDbStore.Options.defaults(), kubeconfig);
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (server != null) {
-            server.close();
-        }
-    }
+class CrdKubectlTest extends KubectlTestSupport {
 
 
     private static Kubectl.Run kubectl(String... args) throws Exception {
-        return new Kubectl(dir, kubeconfig).run(args);
-    }
-
-    private static Path write(String name, String content) throws Exception {
-        Path file = dir.resolve(name);
-        Files.writeString(file, content);
-        return file;
+        return kubectl.run(args);
     }
 
     private static final String CRD = """

@@ -1,7 +1,6 @@
 package io.karavel.apiserver.impl;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
@@ -10,36 +9,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The real kubectl (v1.32) with server-side apply and aggregated discovery. Skipped when
  * kubectl is not installed.
  */
-class KubectlApplyTest {
-    @TempDir
-    static Path dir;
-
-    private static TestServer server;
-    private static Kubectl kubectl;
-
-    @BeforeAll
-    static void start() throws Exception {
-        assumeTrue(Kubectl.installed(), "kubectl not found at /usr/bin/kubectl: skipping the real-kubectl test");
-        Path kubeconfig = dir.resolve("etc/kubeconfig");
-        server = new TestServer(io.karavel.store.mapdb.impl.MapDbStore.Options.defaults(), kubeconfig);
-        kubectl = new Kubectl(dir, kubeconfig);
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (server != null) {
-            server.close();
-        }
-    }
+class KubectlApplyTest extends KubectlTestSupport {
 
     /** The discovery requests (/api, /apis and per-group documents) a {@code -v=6} log shows. */
     private static List<String> discoveryRequests(String log) {

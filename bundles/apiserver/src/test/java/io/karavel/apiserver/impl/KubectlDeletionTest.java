@@ -1,60 +1,21 @@
 package io.karavel.apiserver.impl;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The real kubectl against the API server for server-side dry runs, finalizers, namespace
  * termination and {@code describe} showing Events. Skipped when kubectl is not installed.
  */
-class KubectlDeletionTest {
-    private static final Path KUBECTL = Kubectl.BINARY;
-
-    @TempDir
-    static Path dir;
-
-    private static TestServer server;
-    private static Path kubeconfig;
-
-    @BeforeAll
-    static void start() throws Exception {
-        assumeTrue(Files.isExecutable(KUBECTL), "kubectl not found at /usr/bin/kubectl: skipping the real-kubectl test");
-        kubeconfig = dir.resolve("etc/kubeconfig");
-        server = new TestServer(io.karavel.store.mapdb.impl.MapDbStore.Options.defaults(), kubeconfig);
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (server != null) {
-            server.close();
-        }
-    }
+class KubectlDeletionTest extends KubectlTestSupport {
 
 
     private static Kubectl.Run kubectl(String... args) throws Exception {
-        return new Kubectl(dir, kubeconfig).run(args);
-    }
-
-    private static Kubectl.Run ok(String... args) throws Exception {
-        Kubectl.Run r = kubectl(args);
-        assertThat(r.exit()).as(String.join(" ", args) + ": " + r.err()).isZero();
-        return r;
-    }
-
-    private static Path write(String name, String content) throws IOException {
-        Path file = dir.resolve(name);
-        Files.writeString(file, content);
-        return file;
+        return kubectl.run(args);
     }
 
     private static String namespace(String name) {

@@ -1,20 +1,15 @@
 package io.karavel.apiserver.impl;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The real kubectl (v1.32) for the everyday verbs not covered elsewhere: label, annotate, patch
@@ -23,21 +18,12 @@ import org.junit.jupiter.api.io.TempDir;
  * describe} of every kind. Skipped
  * when kubectl is not installed.
  */
-class KubectlEverydayTest {
+class KubectlEverydayTest extends KubectlTestSupport {
     private static final String NS = "everyday";
 
-    @TempDir
-    static Path dir;
-
-    private static TestServer server;
-    private static Kubectl kubectl;
 
     @BeforeAll
-    static void start() throws Exception {
-        assumeTrue(Kubectl.installed(), "kubectl not found at /usr/bin/kubectl: skipping the real-kubectl test");
-        Path kubeconfig = dir.resolve("etc/kubeconfig");
-        server = new TestServer(io.karavel.store.mapdb.impl.MapDbStore.Options.defaults(), kubeconfig);
-        kubectl = new Kubectl(dir, kubeconfig);
+    static void createObjects() throws Exception {
         ok("create", "namespace", NS);
         StringBuilder manifest = new StringBuilder();
         String[][] maps = {{"cm-a", "prod", "web"}, {"cm-b", "staging", "web"}, {"cm-c", "dev", "db"}, {"cm-d", "prod", "db"}};
@@ -48,25 +34,6 @@ class KubectlEverydayTest {
                     .append("\ndata:\n  k: v\n");
         }
         ok("apply", "-f", write("maps.yaml", manifest.toString()).toString());
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (server != null) {
-            server.close();
-        }
-    }
-
-    private static Kubectl.Run ok(String... args) throws Exception {
-        Kubectl.Run run = kubectl.run(args);
-        assertThat(run.exit()).as("kubectl " + String.join(" ", args) + ": " + run.err()).isZero();
-        return run;
-    }
-
-    private static Path write(String name, String content) throws Exception {
-        Path file = dir.resolve(name);
-        Files.writeString(file, content);
-        return file;
     }
 
     private static String names(String... selectorArgs) throws Exception {

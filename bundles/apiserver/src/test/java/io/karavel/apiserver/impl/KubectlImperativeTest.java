@@ -1,57 +1,24 @@
 package io.karavel.apiserver.impl;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * kubectl's imperative commands (real /usr/bin/kubectl v1.32), which send their objects as
  * protobuf ({@code application/vnd.kubernetes.protobuf}): each stores the object the command
  * means. Skipped when kubectl is not installed; own HOME and cache dir per run.
  */
-class KubectlImperativeTest {
-    private static final Path KUBECTL = Kubectl.BINARY;
-
-    @TempDir
-    static Path dir;
-
-    private static TestServer server;
-    private static Path kubeconfig;
-
-    @BeforeAll
-    static void start() throws Exception {
-        assumeTrue(Files.isExecutable(KUBECTL), "kubectl not found at /usr/bin/kubectl: skipping the real-kubectl test");
-        kubeconfig = dir.resolve("etc/kubeconfig");
-        server = new TestServer(io.karavel.store.mapdb.impl.MapDbStore.Options.defaults(), kubeconfig);
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (server != null) {
-            server.close();
-        }
-    }
+class KubectlImperativeTest extends KubectlTestSupport {
 
 
     private static Kubectl.Run kubectl(String... args) throws Exception {
-        return new Kubectl(dir, kubeconfig).run(args);
-    }
-
-    private static Kubectl.Run ok(String... args) throws Exception {
-        Kubectl.Run run = kubectl(args);
-        assertThat(run.exit()).as("kubectl " + String.join(" ", args) + ": " + run.err()).isZero();
-        return run;
+        return kubectl.run(args);
     }
 
     private static JsonNode getJson(String... args) throws Exception {

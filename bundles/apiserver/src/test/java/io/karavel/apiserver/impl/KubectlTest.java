@@ -1,22 +1,17 @@
 package io.karavel.apiserver.impl;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The real kubectl (v1.32 at /usr/bin/kubectl) against the API server: apply, re-apply with a
@@ -24,42 +19,15 @@ import org.junit.jupiter.api.io.TempDir;
  * Skipped when kubectl is not installed. Each run uses its own HOME and cache dir, so
  * kubectl's discovery cache never leaks between runs.
  */
-class KubectlTest {
-    private static final Path KUBECTL = Kubectl.BINARY;
-
-    @TempDir
-    static Path dir;
-
-    private static TestServer server;
-    private static Path kubeconfig;
-
-    @BeforeAll
-    static void start() throws Exception {
-        assumeTrue(Files.isExecutable(KUBECTL), "kubectl not found at /usr/bin/kubectl: skipping the real-kubectl test");
-        kubeconfig = dir.resolve("etc/kubeconfig");
-        server = new TestServer(io.karavel.store.mapdb.impl.MapDbStore.Options.defaults(), kubeconfig);
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (server != null) {
-            server.close();
-        }
-    }
+class KubectlTest extends KubectlTestSupport {
 
 
     private static ProcessBuilder builder(String... args) {
-        return new Kubectl(dir, kubeconfig).builder(args);
+        return kubectl.builder(args);
     }
 
     private static Kubectl.Run kubectl(String... args) throws Exception {
-        return new Kubectl(dir, kubeconfig).run(args);
-    }
-
-    private static Path write(String name, String content) throws IOException {
-        Path file = dir.resolve(name);
-        Files.writeString(file, content);
-        return file;
+        return kubectl.run(args);
     }
 
     private static String app(int replicas, String envValue) {
