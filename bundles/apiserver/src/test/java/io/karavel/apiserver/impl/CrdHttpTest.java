@@ -34,11 +34,7 @@ class CrdHttpTest {
 
     /** Polls until the call returns true; fails after 10 s. */
     static void eventually(String what, Callable<Boolean> check) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!check.call()) {
-            assertThat(System.nanoTime()).as("timed out waiting until " + what).isLessThan(deadline);
-            TimeUnit.MILLISECONDS.sleep(20);
-        }
+        Eventually.eventually(what, java.time.Duration.ofSeconds(10), check);
     }
 
     private static String namespace() throws Exception {

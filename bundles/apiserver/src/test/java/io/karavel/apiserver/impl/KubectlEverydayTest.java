@@ -127,7 +127,7 @@ class KubectlEverydayTest extends KubectlTestSupport {
         reader.setDaemon(true);
         reader.start();
         try {
-            poll(() -> lines.stream().anyMatch(l -> l.startsWith("cm-w")), "the initial row");
+            Eventually.eventually("the initial row", java.time.Duration.ofSeconds(30), () -> lines.stream().anyMatch(l -> l.startsWith("cm-w")));
             assertThat(lines.get(0)).startsWith("NAME").contains("DATA").contains("AGE");
             ok("apply", "-f", write("watched.yaml", """
                     apiVersion: v1
@@ -137,20 +137,13 @@ class KubectlEverydayTest extends KubectlTestSupport {
                       namespace: watched
                     data: {a: b, c: d}
                     """).toString());
-            poll(() -> lines.stream().anyMatch(l -> l.matches("cm-e\\s+2\\s+.*")), "a row for the new ConfigMap");
+            Eventually.eventually("a row for the new ConfigMap", java.time.Duration.ofSeconds(30), () -> lines.stream().anyMatch(l -> l.matches("cm-e\\s+2\\s+.*")));
         } finally {
             watch.destroy();
             watch.waitFor(10, TimeUnit.SECONDS);
         }
     }
 
-    private static void poll(java.util.function.BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (!condition.getAsBoolean()) {
-            assertThat(System.nanoTime()).as("timed out waiting for " + what).isLessThan(deadline);
-            Thread.sleep(50); // polling interval
-        }
-    }
 
     @Test
     void describeWorksForEveryKind() throws Exception {
