@@ -68,6 +68,12 @@ public final class ApiException extends RuntimeException {
         return new ApiException(400, "BadRequest", message);
     }
 
+    /** 409 for a lost optimistic-concurrency race: the object changed since it was read. */
+    public static ApiException modified(String qualifiedResource, String group, String name) {
+        return conflict(qualifiedResource, group, name,
+                "the object has been modified; please apply your changes to the latest version and try again");
+    }
+
     /** 404 for a missing object: {@code pods "x" not found} (resource qualified by its group). */
     public static ApiException notFound(String qualifiedResource, String group, String name) {
         return new ApiException(

@@ -13,6 +13,7 @@ import io.karavel.api.store.KeyNotFoundException;
 import io.karavel.api.store.KeyValue;
 import io.karavel.api.store.ListResult;
 import io.karavel.api.store.Store;
+import io.karavel.api.store.StoreException;
 import io.karavel.api.store.StoreKeys;
 import io.karavel.api.store.StoreUnavailableException;
 import io.karavel.apiserver.impl.admission.AdmissionChain;
@@ -140,6 +141,13 @@ public final class ResourceService {
     }
 
     // ---------------------------------------------------------------- writes
+
+    /** The API error for a write the store refused: the object is gone (404) or the store is (503). */
+    private static ApiException writeFailed(ResourceType type, String name, StoreException e) {
+        return e instanceof KeyNotFoundException
+                ? ApiException.notFound(type.qualifiedResource(), type.group(), name)
+                : ApiException.unavailable(e.getMessage());
+    }
 
     public RestResponse create(RestRequest req) {
         return create(req, ObjectDecoder.parseJsonBody(req.body(), req.contentType()));
@@ -459,13 +467,10 @@ public final class ResourceService {
                 return new RestResponse(201, success, List.of());
             } catch (ConflictException e) {
                 if (attempt >= MAX_RETRIES) {
-                    throw ApiException.conflict(bindingResource, "", name,
-                            "the object has been modified; please apply your changes to the latest version and try again");
+                    throw ApiException.modified(bindingResource, "", name);
                 }
-            } catch (KeyNotFoundException e) {
-                throw ApiException.notFound(type.qualifiedResource(), type.group(), name);
-            } catch (StoreUnavailableException e) {
-                throw ApiException.unavailable(e.getMessage());
+            } catch (KeyNotFoundException | StoreUnavailableException e) {
+                throw writeFailed(type, name, e);
             }
         }
     }
@@ -547,8 +552,7 @@ public final class ResourceService {
                 }
             }
             if (expected > 0 && expected != current.modRevision()) {
-                throw ApiException.conflict(type.qualifiedResource(), type.group(), name,
-                        "the object has been modified; please apply your changes to the latest version and try again");
+                throw ApiException.modified(type.qualifiedResource(), type.group(), name);
             }
             if (statusOnly) {
                 // /status writes change only .status
@@ -633,14 +637,11 @@ public final class ResourceService {
                 return new RestResponse(200, served(kv), decoded.warnings());
             } catch (ConflictException e) {
                 if (expected > 0 || attempt >= MAX_RETRIES) {
-                    throw ApiException.conflict(type.qualifiedResource(), type.group(), name,
-                            "the object has been modified; please apply your changes to the latest version and try again");
+                    throw ApiException.modified(type.qualifiedResource(), type.group(), name);
                 }
                 // an unconditional write lost a race: redo it on the new state
-            } catch (KeyNotFoundException e) {
-                throw ApiException.notFound(type.qualifiedResource(), type.group(), name);
-            } catch (StoreUnavailableException e) {
-                throw ApiException.unavailable(e.getMessage());
+            } catch (KeyNotFoundException | StoreUnavailableException e) {
+                throw writeFailed(type, name, e);
             }
         }
     }
@@ -707,13 +708,10 @@ public final class ResourceService {
                 return new Deleted(served(store.delete(current.key(), current.modRevision())), true);
             } catch (ConflictException e) {
                 if (preRv != null || attempt >= MAX_RETRIES) {
-                    throw ApiException.conflict(type.qualifiedResource(), type.group(), name,
-                            "the object has been modified; please apply your changes to the latest version and try again");
+                    throw ApiException.modified(type.qualifiedResource(), type.group(), name);
                 }
-            } catch (KeyNotFoundException e) {
-                throw ApiException.notFound(type.qualifiedResource(), type.group(), name);
-            } catch (StoreUnavailableException e) {
-                throw ApiException.unavailable(e.getMessage());
+            } catch (KeyNotFoundException | StoreUnavailableException e) {
+                throw writeFailed(type, name, e);
             }
         }
     }
