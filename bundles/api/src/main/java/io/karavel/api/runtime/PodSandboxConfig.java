@@ -1,0 +1,27 @@
+package io.karavel.api.runtime;
+
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * What a pod's sandbox needs.
+ *
+ * @param uid the pod's {@code metadata.uid}: the sandbox's identity (idempotence key)
+ * @param namespace the pod's namespace
+ * @param name the pod's name
+ * @param hostname the hostname its containers see (the pod name, or {@code spec.hostname})
+ * @param labels labels to keep on the sandbox (at least {@link RuntimeLabels}); returned by
+ *     {@link ContainerRuntime#listPodSandboxes()}
+ * @param annotations free-form values the node agent keeps with the sandbox
+ */
+public record PodSandboxConfig(String uid, String namespace, String name, String hostname,
+                               Map<String, String> labels, Map<String, String> annotations) {
+    public PodSandboxConfig {
+        Objects.requireNonNull(uid, "uid");
+        Objects.requireNonNull(namespace, "namespace");
+        Objects.requireNonNull(name, "name");
+        hostname = hostname == null ? name : hostname;
+        labels = Map.copyOf(labels);
+        annotations = Map.copyOf(annotations);
+    }
+}
