@@ -29,6 +29,15 @@ public interface ContainerRuntime {
     RuntimeInfo info();
 
     /**
+     * Whether this runtime runs no real processes (the simulated runtime of hollow nodes). The node
+     * agent then counts every probe as successful instead of connecting to addresses where nothing
+     * listens.
+     */
+    default boolean simulated() {
+        return false;
+    }
+
+    /**
      * Makes {@code image} available locally according to {@code policy} and returns its local
      * reference (the container status {@code imageID}).
      *
