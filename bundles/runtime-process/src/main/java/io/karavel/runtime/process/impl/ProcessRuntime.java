@@ -588,7 +588,6 @@ public final class ProcessRuntime implements ContainerRuntime, AutoCloseable {
     }
 
     private void watchLogs(String containerId) {
-        ContainerRecord container = containers.get(containerId);
         logPump.watch(containerId, filesOf(containerId), () -> {
             ContainerRecord current = containers.get(containerId);
             return current == null || hasExited(current);

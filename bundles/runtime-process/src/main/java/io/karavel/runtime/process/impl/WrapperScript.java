@@ -71,7 +71,8 @@ final class WrapperScript {
         script.append(' ').append(stdin).append(" &\n")
                 .append("child=$!\n")
                 .append("printf '%s\\n' \"$child\" > \"$D/pid.tmp\" && ").append(mv).append(" -f \"$D/pid.tmp\" \"$D/pid\"\n")
-                .append("wait \"$child\"\n")
+                .append("# (without 2>/dev/null the shell reports a killed child, e.g. \"Terminated\", into the container's log)\n")
+                .append("wait \"$child\" 2>/dev/null\n")
                 .append("rc=$?\n")
                 .append("printf '%s\\n' \"$rc\" > \"$D/exit.tmp\" && ").append(mv).append(" -f \"$D/exit.tmp\" \"$D/exit\"\n");
         return script.toString();
