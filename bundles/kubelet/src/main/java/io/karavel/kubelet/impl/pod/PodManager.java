@@ -1,0 +1,198 @@
+package io.karavel.kubelet.impl.pod;
+
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.karavel.api.runtime.ContainerRuntime;
+import io.karavel.api.runtime.ContainerStatus;
+import io.karavel.api.runtime.ContainerStatus.State;
+import io.karavel.api.runtime.ExecProcess;
+import io.karavel.api.runtime.LogOptions;
+import io.karavel.api.runtime.PodSandbox;
+import io.karavel.kubelet.impl.AgentExecutors;
+import io.karavel.kubelet.impl.NodeAgentSettings;
+import io.karavel.kubelet.impl.probe.Prober;
+import io.karavel.kubelet.impl.server.PodStreams;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The pods of one node: an informer on the pods bound to it ({@code spec.nodeName=<node>}) feeds
+ * one {@link PodWorker} per pod uid. At start it adopts what the runtime still runs for this node
+ * (a restarted agent does not restart healthy containers) and, once the informer has synced,
+ * removes sandboxes no pod asks for any more.
+ */
+public final class PodManager implements PodStreams, AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(PodManager.class);
+
+    private final PodContext ctx;
+    private final Map<String, PodWorker> workers = new ConcurrentHashMap<>();
+    private final Map<String, PodSandbox> adoptable = new ConcurrentHashMap<>();
+    private volatile SharedIndexInformer<Pod> informer;
+    private volatile boolean closed;
+
+    public PodManager(NodeAgentSettings settings, KubernetesClient client, ContainerRuntime runtime,
+                      AgentExecutors executors, Clock clock) {
+        ObjectLookup lookup = ObjectLookup.of(client);
+        this.ctx = new PodContext(settings, client, runtime, executors, clock, new EnvResolver(lookup),
+                new VolumeManager(settings.rootDir(), lookup), new Prober(runtime));
+    }
+
+    public void start() {
+        String node = ctx.settings().nodeName();
+        for (PodSandbox s : ctx.runtime().listPodSandboxes()) {
+            if (node.equals(s.labels().get(PodWorker.NODE_LABEL)) && s.uid() != null) {
+                // a stopped sandbox (a finished pod) is kept too: its containers still hold the logs
+                adoptable.merge(s.uid(), s, (a, b) -> b.ready() ? b : a);
+            }
+        }
+        informer = ctx.client().pods().inAnyNamespace().withField("spec.nodeName", node)
+                .runnableInformer(0);
+        informer.addEventHandler(new ResourceEventHandler<>() {
+            @Override
+            public void onAdd(Pod pod) {
+                podChanged(pod);
+            }
+
+            @Override
+            public void onUpdate(Pod oldPod, Pod newPod) {
+                podChanged(newPod);
+            }
+
+            @Override
+            public void onDelete(Pod pod, boolean deletedFinalStateUnknown) {
+                PodWorker w = workers.get(pod.getMetadata().getUid());
+                if (w != null) {
+                    w.update(null);
+                }
+            }
+        });
+        informer.start().whenComplete((ok, error) -> {
+            if (error == null && !closed) {
+                ctx.executors().work().execute(this::removeOrphans);
+            } else if (error != null) {
+                LOG.warn("node {}: pod informer failed to start", node, error);
+            }
+        });
+    }
+
+    private void podChanged(Pod pod) {
+        if (closed) {
+            return;
+        }
+        String uid = pod.getMetadata().getUid();
+        PodWorker worker = workers.computeIfAbsent(uid, u -> new PodWorker(ctx, pod, adoptable.remove(u),
+                finished -> workers.remove(finished.uid(), finished)));
+        worker.update(pod);
+    }
+
+    /** Sandboxes of this node whose pod no longer exists: what a restart left behind. */
+    private void removeOrphans() {
+        for (PodSandbox orphan : List.copyOf(adoptable.values())) {
+            boolean podExists = informer.getStore().list().stream()
+                    .anyMatch(p -> orphan.uid().equals(p.getMetadata().getUid()));
+            if (podExists) {
+                continue; // its worker takes it over on the pod's first event
+            }
+            if (adoptable.remove(orphan.uid(), orphan)) {
+                LOG.info("node {}: removing sandbox {} of pod {}/{}, which no longer exists",
+                        ctx.settings().nodeName(), orphan.id(), orphan.namespace(), orphan.name());
+                for (ContainerStatus c : ctx.runtime().listContainers(orphan.id())) {
+                    if (c.state() == State.RUNNING) {
+                        ctx.runtime().stopContainer(c.id(), java.time.Duration.ofSeconds(2));
+                    }
+                }
+                ctx.runtime().stopPodSandbox(orphan.id());
+                ctx.runtime().removePodSandbox(orphan.id());
+                ctx.volumes().tearDown(orphan.uid());
+            }
+        }
+    }
+
+    /** How many pods this node runs (workers alive), for tests and introspection. */
+    public int podCount() {
+        return workers.size();
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Logs and exec for the node agent's HTTP server
+
+    private PodWorker worker(String namespace, String pod) {
+        for (PodWorker w : workers.values()) {
+            Pod known = w.lastKnown();
+            if (known.getMetadata().getName().equals(pod) && known.getMetadata().getNamespace().equals(namespace)) {
+                return w;
+            }
+        }
+        throw new StreamException(404, "pod " + namespace + "/" + pod + " is not running on node "
+                + ctx.settings().nodeName());
+    }
+
+    private List<ContainerStatus> instances(String namespace, String pod, String container) {
+        PodWorker w = worker(namespace, pod);
+        PodSandbox sandbox = w.sandbox();
+        if (sandbox == null) {
+            throw new StreamException(400, "container \"" + container + "\" in pod \"" + pod
+                    + "\" is waiting to start: ContainerCreating");
+        }
+        Map<String, List<ContainerStatus>> byName = PodWorker.byName(ctx.runtime().listContainers(sandbox.id()));
+        boolean declared = w.lastKnown().getSpec().getContainers().stream().anyMatch(c -> c.getName().equals(container))
+                || (w.lastKnown().getSpec().getInitContainers() != null
+                && w.lastKnown().getSpec().getInitContainers().stream().anyMatch(c -> c.getName().equals(container)));
+        if (!declared) {
+            throw new StreamException(404, "container " + container + " is not valid for pod " + pod);
+        }
+        List<ContainerStatus> list = byName.getOrDefault(container, List.of());
+        if (list.isEmpty()) {
+            throw new StreamException(400, "container \"" + container + "\" in pod \"" + pod
+                    + "\" is waiting to start: ContainerCreating");
+        }
+        return list;
+    }
+
+    @Override
+    public void logs(String namespace, String pod, String container, boolean previous, LogOptions options,
+                     OutputStream out) throws IOException {
+        List<ContainerStatus> list = instances(namespace, pod, container);
+        ContainerStatus target;
+        if (previous) {
+            if (list.size() < 2) {
+                throw new StreamException(400, "previous terminated container \"" + container + "\" in pod \"" + pod
+                        + "\" not found");
+            }
+            target = list.get(1);
+        } else {
+            target = list.get(0);
+        }
+        ctx.runtime().logs(target.id(), options, out);
+    }
+
+    @Override
+    public ExecProcess exec(String namespace, String pod, String container, List<String> command, boolean stdin,
+                            boolean tty) throws IOException {
+        ContainerStatus latest = instances(namespace, pod, container).get(0);
+        if (latest.state() != State.RUNNING) {
+            throw new StreamException(400, "container " + container + " is not running");
+        }
+        return ctx.runtime().exec(latest.id(), command, stdin, tty);
+    }
+
+    /** Stops watching and syncing; the pods keep running (a restarted agent adopts them). */
+    @Override
+    public void close() {
+        closed = true;
+        if (informer != null) {
+            informer.stop();
+        }
+        workers.values().forEach(PodWorker::detach);
+        workers.clear();
+    }
+}
