@@ -253,9 +253,8 @@ public final class ProcessRuntime implements ContainerRuntime, AutoCloseable {
 
     @Override
     public void stopPodSandbox(String sandboxId) {
-        SandboxRecord sandbox = sandboxes.get(sandboxId);
-        if (sandbox == null) {
-            throw new ContainerNotFoundException(sandboxId);
+        if (!sandboxes.containsKey(sandboxId)) {
+            return; // the SPI: stopping what is unknown does nothing
         }
         killAll(containersOf(sandboxId));
         synchronized (sandboxLock) {
