@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs what building, running and testing Karavel needs on a Debian 12 machine, and nothing
+# Installs what building, running and testing Karavel needs on a Debian 12 machine (JDK, Maven,
+# curl, podman, runc, the local busybox image), and nothing
 # when it is already there. Safe to run again. Needs root (or sudo) only when something is missing.
 set -euo pipefail
 
@@ -25,3 +26,9 @@ if ! command -v kubectl >/dev/null 2>&1; then
   # kubectl is not a Debian package: the tests that drive it skip themselves, say so up front.
   echo "note: kubectl not found; the kubectl tests will be skipped" >&2
 fi
+
+# Podman (the default container runtime) and runc, the project's containers.conf check, and the
+# local busybox image the examples and tests run (no registry is reachable from these machines).
+here=$(cd "$(dirname "$0")" && pwd)
+"$here/setup-podman.sh"
+"$here/build-busybox-image.sh"
