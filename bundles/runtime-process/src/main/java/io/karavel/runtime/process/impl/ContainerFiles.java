@@ -16,7 +16,8 @@ import java.util.OptionalLong;
  * <li>{@code start.sh}: the generated wrapper script;</li>
  * <li>{@code stdout.raw}, {@code stderr.raw}: the process's output exactly as written (the files
  *     are its stdout and stderr: no pipe into the JVM, which would break when the JVM dies);</li>
- * <li>{@code pid}: the command's pid (= its process group and session id), written by the wrapper;</li>
+ * <li>{@code pid}: the command's pid (= its process group and session id) and start time, written
+ *     by the wrapper;</li>
  * <li>{@code exit}: the exit code, written by the wrapper when the command has exited (shell style:
  *     128 + signal number when killed by a signal); {@code message} when the wrapper itself failed;</li>
  * <li>{@code container.log}: the CRI-format log ({@code <RFC3339Nano> stdout|stderr F|P <line>}),
@@ -97,13 +98,24 @@ record ContainerFiles(Path directory) {
         }
     }
 
+    /** The command's pid (= its process group and session id), empty until the wrapper wrote it. */
     OptionalLong readCommandPid() {
+        return commandPidField(0);
+    }
+
+    /** The command's start time in clock ticks since boot, as the wrapper read it. */
+    OptionalLong readCommandStartTicks() {
+        return commandPidField(1);
+    }
+
+    private OptionalLong commandPidField(int index) {
         String text = readSmallFile(commandPid());
         if (text == null || text.isBlank()) {
             return OptionalLong.empty();
         }
+        String[] fields = text.trim().split("\\s+");
         try {
-            return OptionalLong.of(Long.parseLong(text.trim()));
+            return fields.length > index ? OptionalLong.of(Long.parseLong(fields[index])) : OptionalLong.empty();
         } catch (NumberFormatException e) {
             return OptionalLong.empty();
         }

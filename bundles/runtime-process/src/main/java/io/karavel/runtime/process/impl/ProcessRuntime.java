@@ -515,9 +515,10 @@ public final class ProcessRuntime implements ContainerRuntime, AutoCloseable {
     }
 
     /**
-     * The exit code of a started container, empty while it runs. When the wrapper is gone without
-     * having written one (it was killed itself, or the host rebooted), 255 is recorded with a
-     * message, so the answer stays the same from then on.
+     * The exit code of a started container, empty while it runs: while its wrapper lives, or while
+     * its command does when the wrapper was killed on its own. When both are gone without an exit
+     * code written (the wrapper was killed, or the host rebooted), 255 is recorded with a message,
+     * so the answer stays the same from then on.
      */
     private OptionalInt exitCode(ContainerRecord container) {
         ContainerFiles files = filesOf(container.id());
@@ -528,6 +529,12 @@ public final class ProcessRuntime implements ContainerRuntime, AutoCloseable {
         if (HostProcesses.isAlive(container.wrapperPid(), container.wrapperStartTicks())) {
             return OptionalInt.empty();
         }
+        OptionalLong commandPid = files.readCommandPid();
+        OptionalLong commandTicks = files.readCommandStartTicks();
+        if (commandPid.isPresent() && commandTicks.isPresent()
+                && HostProcesses.isAlive(commandPid.getAsLong(), commandTicks.getAsLong())) {
+            return OptionalInt.empty();
+        }
         exit = files.readExitCode(); // it may have written the file just before exiting
         if (exit.isPresent() || !Files.isDirectory(files.directory())) {
             return exit;
@@ -536,7 +543,7 @@ public final class ProcessRuntime implements ContainerRuntime, AutoCloseable {
             exit = files.readExitCode();
             if (exit.isEmpty() && Files.isDirectory(files.directory())) {
                 StateFiles.writeString(files.message(), "the container's wrapper process is gone without recording an"
-                        + " exit code (it was killed, or the host rebooted)\n");
+                        + " exit code (it was killed, or the host rebooted): the exit code is unknown\n");
                 StateFiles.writeString(files.exitCode(), "255\n");
                 exit = OptionalInt.of(255);
             }

@@ -15,10 +15,13 @@ import java.util.Map;
  *     {@code unshare}; read-only ones are remounted read-only),</li>
  * <li>enters the working directory,</li>
  * <li>starts the command through {@code setsid} again, so the command leads a session and process
- *     group of its own whose id is its pid (written to {@code pid}): {@code stopContainer} signals
+ *     group of its own whose id is its pid (written to {@code pid} with its start time):
+ *     {@code stopContainer} signals
  *     that whole group, reaching the command and the children it spawned, but not the script,</li>
  * <li>waits for it and writes its exit status to {@code exit}: only a parent can learn a process's
- *     exit status, and after a restart the runtime is no longer anyone's parent.</li>
+ *     exit status, and after a restart the runtime is no longer anyone's parent;</li>
+ * <li>SIGKILLs what is left of the command's process group (children it left behind), as the
+ *     end of a container's main process ends the container.</li>
  * </ol>
  * The process's stdout and stderr are the raw output files themselves (opened by the runtime
  * when it starts the script), inherited by the command.
@@ -70,10 +73,16 @@ final class WrapperScript {
         }
         script.append(' ').append(stdin).append(" &\n")
                 .append("child=$!\n")
-                .append("printf '%s\\n' \"$child\" > \"$D/pid.tmp\" && ").append(mv).append(" -f \"$D/pid.tmp\" \"$D/pid\"\n")
+                .append("# Its start time (field 22 of /proc/<pid>/stat, counted after the parenthesised name) tells it\n")
+                .append("# apart from a later process that gets the same pid.\n")
+                .append("ticks=\n")
+                .append("if read -r stat < \"/proc/$child/stat\"; then rest=${stat##*) }; set -- $rest; ticks=${20}; fi\n")
+                .append("printf '%s %s\\n' \"$child\" \"$ticks\" > \"$D/pid.tmp\" && ").append(mv).append(" -f \"$D/pid.tmp\" \"$D/pid\"\n")
                 .append("# (without 2>/dev/null the shell reports a killed child, e.g. \"Terminated\", into the container's log)\n")
                 .append("wait \"$child\" 2>/dev/null\n")
                 .append("rc=$?\n")
+                .append("# As when a container's main process exits, what is left of its process group goes too.\n")
+                .append("kill -s KILL -- -\"$child\" 2>/dev/null\n")
                 .append("printf '%s\\n' \"$rc\" > \"$D/exit.tmp\" && ").append(mv).append(" -f \"$D/exit.tmp\" \"$D/exit\"\n");
         return script.toString();
     }

@@ -74,21 +74,22 @@ class ProcessRuntimeAdoptionTest extends ProcessRuntimeTestSupport {
     }
 
     @Test
-    void aWrapperKilledFromOutsideIsReportedExitedWithAMessage() throws Exception {
+    void aContainerWhoseWrapperWasKilledRunsUntilItsCommandEndsThenExitsWithAnUnknownCode() throws Exception {
         PodSandbox pod = sandbox("lostwrapper");
         String id = run(pod.id(), container("sleeper", List.of("sleep", "1000")));
         ContainerRecord record = ContainerRecord.load(runtime.filesOf(id).directory());
         long commandPid = waitForCommandPid(runtime.filesOf(id));
 
-        // Kill the wrapper first, then the command: no exit code can be recorded.
         ProcessHandle.of(record.wrapperPid()).orElseThrow().destroyForcibly();
         eventually("the wrapper is gone", TIMEOUT, () -> HostProcesses.startTicks(record.wrapperPid()).isEmpty());
-        ProcessHandle.of(commandPid).ifPresent(ProcessHandle::destroyForcibly);
+        assertThat(runtime.containerStatus(id).orElseThrow().state()).isEqualTo(State.RUNNING);
+        runtime.stopContainer(id, Duration.ofSeconds(30));
 
+        assertThat(HostProcesses.startTicks(commandPid)).isEmpty();
         ContainerStatus status = runtime.containerStatus(id).orElseThrow();
         assertThat(status.state()).isEqualTo(State.EXITED);
         assertThat(status.exitCode()).isEqualTo(255);
-        assertThat(status.message()).contains("wrapper process is gone");
+        assertThat(status.message()).contains("wrapper process is gone").contains("exit code is unknown");
     }
 
     private static long waitForCommandPid(ContainerFiles files) throws Exception {

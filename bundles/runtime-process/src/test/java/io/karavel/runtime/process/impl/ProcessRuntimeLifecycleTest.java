@@ -212,4 +212,16 @@ class ProcessRuntimeLifecycleTest extends ProcessRuntimeTestSupport {
         assertThat(awaitExited(open).exitCode()).isZero();
         assertThat(logs(open, LogOptions.ALL)).isEqualTo("got hello\n");
     }
+
+    @Test
+    void whatTheMainProcessLeftBehindEndsWithIt() throws Exception {
+        PodSandbox pod = sandbox("leftovers");
+        java.nio.file.Path pidFile = root.resolve("background.pid");
+        String id = run(pod.id(), container("parent", sh("sleep 1000 & echo $! > " + pidFile + "; exit 0")));
+
+        assertThat(awaitExited(id).exitCode()).isZero();
+
+        long background = Long.parseLong(Files.readString(pidFile).trim());
+        Eventually.eventually("the background sleep is gone", TIMEOUT, () -> HostProcesses.startTicks(background).isEmpty());
+    }
 }
