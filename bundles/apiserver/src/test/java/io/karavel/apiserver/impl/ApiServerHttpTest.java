@@ -418,7 +418,8 @@ class ApiServerHttpTest {
         assertStatus(protobuf, 415, "UnsupportedMediaType");
         assertStatus(s.patch(base + "/dup", "application/yaml", "data: {}"), 415, "UnsupportedMediaType");
         assertStatus(s.send("POST", base + "/dup", "application/json", configMap("dup", "x")), 405, "MethodNotAllowed");
-        assertStatus(s.get("/api/v1/namespaces/" + ns + "/pods/p/exec"), 405, "MethodNotAllowed");
+        assertStatus(s.delete("/api/v1/namespaces/" + ns + "/pods/p/exec"), 405, "MethodNotAllowed");
+        assertStatus(s.get("/api/v1/namespaces/" + ns + "/pods/p/exec"), 404, "NotFound");
 
         TestServer.Reply dryRun = s.post(base + "?dryRun=Bogus", configMap("dry", "x"));
         assertStatus(dryRun, 422, "Invalid");

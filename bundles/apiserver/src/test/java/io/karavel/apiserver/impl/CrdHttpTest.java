@@ -34,7 +34,7 @@ class CrdHttpTest {
 
     /** Polls until the call returns true; fails after 10 s. */
     static void eventually(String what, Callable<Boolean> check) throws Exception {
-        Eventually.eventually(what, java.time.Duration.ofSeconds(10), check);
+        io.karavel.testing.Eventually.eventually(what, java.time.Duration.ofSeconds(10), check);
     }
 
     private static String namespace() throws Exception {

@@ -1,5 +1,7 @@
 package io.karavel.apiserver.impl;
 
+import io.karavel.testing.Kubectl;
+import static io.karavel.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.karavel.api.store.StoreKeys;

@@ -1,5 +1,6 @@
 package io.karavel.apiserver.impl;
 
+import io.karavel.testing.Kubectl;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;

@@ -1,5 +1,7 @@
 package io.karavel.apiserver.impl;
 
+import io.karavel.testing.Kubectl;
+import static io.karavel.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.BufferedReader;
@@ -127,7 +129,7 @@ class KubectlEverydayTest extends KubectlTestSupport {
         reader.setDaemon(true);
         reader.start();
         try {
-            Eventually.eventually("the initial row", java.time.Duration.ofSeconds(30), () -> lines.stream().anyMatch(l -> l.startsWith("cm-w")));
+            eventually("the initial row", java.time.Duration.ofSeconds(30), () -> lines.stream().anyMatch(l -> l.startsWith("cm-w")));
             assertThat(lines.get(0)).startsWith("NAME").contains("DATA").contains("AGE");
             ok("apply", "-f", write("watched.yaml", """
                     apiVersion: v1
@@ -137,7 +139,7 @@ class KubectlEverydayTest extends KubectlTestSupport {
                       namespace: watched
                     data: {a: b, c: d}
                     """).toString());
-            Eventually.eventually("a row for the new ConfigMap", java.time.Duration.ofSeconds(30), () -> lines.stream().anyMatch(l -> l.matches("cm-e\\s+2\\s+.*")));
+            eventually("a row for the new ConfigMap", java.time.Duration.ofSeconds(30), () -> lines.stream().anyMatch(l -> l.matches("cm-e\\s+2\\s+.*")));
         } finally {
             watch.destroy();
             watch.waitFor(10, TimeUnit.SECONDS);
