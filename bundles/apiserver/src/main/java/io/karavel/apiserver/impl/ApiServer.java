@@ -13,6 +13,7 @@ import io.karavel.apiserver.impl.registry.BuiltinResources;
 import io.karavel.apiserver.impl.registry.ResourceRegistry;
 import io.karavel.apiserver.impl.rest.Json;
 import io.karavel.apiserver.impl.rest.ResourceService;
+import io.karavel.apiserver.impl.stream.PodStreamProxy;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Clock;
 import java.time.Instant;
@@ -47,6 +48,7 @@ public final class ApiServer implements AutoCloseable {
     private Server server;
     private ScheduledExecutorService scheduler;
     private CrdController crds;
+    private PodStreamProxy podStreams;
     private volatile boolean ready;
     private volatile Instant startedAt;
     private volatile String url;
@@ -78,9 +80,11 @@ public final class ApiServer implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
+        podStreams = new PodStreamProxy(store);
+        podStreams.start();
         server.setHandler(new ApiHandler(
                 registry, service, Authenticator.ADMIN_FOR_ALL, Authorizer.ALLOW_ALL, threads, scheduler, () -> ready,
-                settings.bookmarkInterval()));
+                settings.bookmarkInterval(), podStreams));
         server.start();
         startedAt = Instant.now();
         String host = settings.host() == null || settings.host().isEmpty() || settings.host().equals("0.0.0.0")
@@ -146,6 +150,10 @@ public final class ApiServer implements AutoCloseable {
         if (scheduler != null) {
             scheduler.shutdownNow();
             scheduler = null;
+        }
+        if (podStreams != null) {
+            podStreams.close();
+            podStreams = null;
         }
     }
 }

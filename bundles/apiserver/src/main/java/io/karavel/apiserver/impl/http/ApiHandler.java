@@ -17,6 +17,7 @@ import io.karavel.apiserver.impl.rest.RestRequest;
 import io.karavel.apiserver.impl.rest.RestResponse;
 import io.karavel.apiserver.impl.rest.Statuses;
 import io.karavel.apiserver.impl.rest.WatchPlan;
+import io.karavel.apiserver.impl.stream.PodStreamProxy;
 import io.karavel.apiserver.impl.table.Tables;
 import java.nio.ByteBuffer;
 import java.time.Clock;
@@ -58,6 +59,7 @@ public final class ApiHandler extends Handler.Abstract {
     private final ScheduledExecutorService scheduler;
     private final BooleanSupplier ready;
     private final java.time.Duration bookmarkInterval;
+    private final PodStreamProxy podStreams;
 
     public ApiHandler(
             ResourceRegistry registry,
@@ -67,8 +69,10 @@ public final class ApiHandler extends Handler.Abstract {
             Executor executor,
             ScheduledExecutorService scheduler,
             BooleanSupplier ready,
-            java.time.Duration bookmarkInterval) {
+            java.time.Duration bookmarkInterval,
+            PodStreamProxy podStreams) {
         this.bookmarkInterval = bookmarkInterval;
+        this.podStreams = podStreams;
         this.registry = registry;
         this.service = service;
         this.discovery = new Discovery(registry);
@@ -170,6 +174,11 @@ public final class ApiHandler extends Handler.Abstract {
         String sub = info.subresource();
         if (sub != null && type.subresource(sub).isEmpty()) {
             throw notFoundPath();
+        }
+        if (("log".equals(sub) || "exec".equals(sub)) && type.group().isEmpty() && type.plural().equals("pods")) {
+            // streamed from the pod's node agent, not from the store
+            podStreams.handle(sub, request, response, callback, info);
+            return;
         }
         byte[] body = readBody(request, info.verb());
         RestRequest req = new RestRequest(info, type, query, body,
