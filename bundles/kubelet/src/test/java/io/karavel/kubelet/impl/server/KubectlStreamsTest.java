@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.karavel.apiserver.impl.ApiServer;
 import io.karavel.apiserver.impl.ApiServerSettings;
 import io.karavel.store.mapdb.impl.MapDbStore;
+import io.karavel.testing.Kubectl;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.net.URI;
@@ -15,11 +16,8 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -33,7 +31,6 @@ import org.junit.jupiter.api.io.TempDir;
  * pod manager is {@link LocalPodStreams}: commands run as local processes).
  */
 class KubectlStreamsTest {
-    private static final Path KUBECTL = Path.of("/usr/bin/kubectl");
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
@@ -114,45 +111,42 @@ class KubectlStreamsTest {
                 HttpResponse.BodyHandlers.ofString());
     }
 
-    record Run(int exit, String out, String err) {}
-
     static ProcessBuilder kubectl(String... args) {
-        assumeTrue(Files.isExecutable(KUBECTL), "kubectl not found at " + KUBECTL);
-        List<String> cmd = new ArrayList<>(List.of(KUBECTL.toString(), "--kubeconfig", kubeconfig.toString(),
-                "--cache-dir", dir.resolve("cache").toString(), "--request-timeout", "30s"));
-        cmd.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd);
-        pb.environment().put("HOME", dir.toString());
-        pb.environment().remove("KUBECONFIG");
-        return pb;
+        assumeTrue(Kubectl.installed(), "kubectl not found at " + Kubectl.BINARY);
+        return new Kubectl(dir, kubeconfig).builder(args);
     }
 
-    /** Runs kubectl to its end with {@code stdin} as its input (null: none). */
-    static Run run(String stdin, String... args) throws Exception {
+    static Kubectl.Run run(String... args) throws Exception {
+        assumeTrue(Kubectl.installed(), "kubectl not found at " + Kubectl.BINARY);
+        return new Kubectl(dir, kubeconfig).run(args);
+    }
+
+    /** Runs kubectl with {@code input} as its stdin (the shared runner gives it none). */
+    static Kubectl.Run runWithInput(String input, String... args) throws Exception {
         Process p = kubectl(args).start();
+        CompletableFuture<byte[]> err = CompletableFuture.supplyAsync(() -> readAll(p.getErrorStream()));
+        CompletableFuture<byte[]> out = CompletableFuture.supplyAsync(() -> readAll(p.getInputStream()));
         try (var in = p.getOutputStream()) {
-            if (stdin != null) {
-                in.write(stdin.getBytes(StandardCharsets.UTF_8));
-            }
+            in.write(input.getBytes(StandardCharsets.UTF_8));
         }
-        CompletableFuture<byte[]> err = CompletableFuture.supplyAsync(() -> {
-            try {
-                return p.getErrorStream().readAllBytes();
-            } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
-        });
-        byte[] out = p.getInputStream().readAllBytes();
         if (!p.waitFor(60, TimeUnit.SECONDS)) {
             p.destroyForcibly();
             throw new AssertionError("kubectl " + String.join(" ", args) + " did not end within 60 s");
         }
-        return new Run(p.exitValue(), new String(out, StandardCharsets.UTF_8),
+        return new Kubectl.Run(p.exitValue(), new String(out.get(60, TimeUnit.SECONDS), StandardCharsets.UTF_8),
                 new String(err.get(60, TimeUnit.SECONDS), StandardCharsets.UTF_8));
     }
 
-    static Run ok(String... args) throws Exception {
-        Run r = run(null, args);
+    private static byte[] readAll(java.io.InputStream in) {
+        try {
+            return in.readAllBytes();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    static Kubectl.Run ok(String... args) throws Exception {
+        Kubectl.Run r = run(args);
         assertThat(r.exit()).as("kubectl " + String.join(" ", args) + ": " + r.err()).isZero();
         return r;
     }
@@ -187,15 +181,15 @@ class KubectlStreamsTest {
 
     @Test
     void logsErrors() throws Exception {
-        Run missing = run(null, "logs", "nope");
+        Kubectl.Run missing = run("logs", "nope");
         assertThat(missing.exit()).isEqualTo(1);
         assertThat(missing.err()).contains("pods \"nope\" not found");
 
-        Run badContainer = run(null, "logs", "web", "-c", "other");
+        Kubectl.Run badContainer = run("logs", "web", "-c", "other");
         assertThat(badContainer.exit()).isEqualTo(1);
         assertThat(badContainer.err()).contains("container other is not valid for pod web");
 
-        Run refused = run(null, "logs", "ghost");
+        Kubectl.Run refused = run("logs", "ghost");
         assertThat(refused.exit()).isEqualTo(1);
         assertThat(refused.err()).contains("NotFound").contains("pod default/ghost is not on this node");
 
@@ -219,19 +213,19 @@ class KubectlStreamsTest {
 
     @Test
     void execRoutesOutputAndTheExitCode() throws Exception {
-        Run r = run(null, "exec", "web", "--", "sh", "-c", "echo out; echo err >&2; exit 3");
+        Kubectl.Run r = run("exec", "web", "--", "sh", "-c", "echo out; echo err >&2; exit 3");
         assertThat(r.exit()).isEqualTo(3);
         assertThat(r.out()).isEqualTo("out\n");
         assertThat(r.err()).contains("err\n");
 
-        Run success = ok("exec", "web", "--", "echo", "hello");
+        Kubectl.Run success = ok("exec", "web", "--", "echo", "hello");
         assertThat(success.out()).isEqualTo("hello\n");
     }
 
     @Test
     void execWithStdin() throws Exception {
         String input = "one\ntwo\nthree\n".repeat(1000);
-        Run r = run(input, "exec", "-i", "web", "--", "cat");
+        Kubectl.Run r = runWithInput(input, "exec", "-i", "web", "--", "cat");
         assertThat(r.exit()).as(r.err()).isZero();
         assertThat(r.out()).isEqualTo(input);
         assertThat(pods.lastExecFlags).containsEntry("stdin", true);
@@ -239,16 +233,16 @@ class KubectlStreamsTest {
 
     @Test
     void execErrors() throws Exception {
-        Run missing = run(null, "exec", "nope", "--", "true");
+        Kubectl.Run missing = run("exec", "nope", "--", "true");
         assertThat(missing.exit()).isEqualTo(1);
         assertThat(missing.err()).contains("pods \"nope\" not found");
 
         // refused by the node agent after the upgrade: its message reaches the user
-        Run refused = run(null, "exec", "ghost", "--", "true");
+        Kubectl.Run refused = run("exec", "ghost", "--", "true");
         assertThat(refused.exit()).isEqualTo(1);
         assertThat(refused.err()).contains("pod default/ghost is not on this node");
 
-        Run unreachable = run(null, "exec", "unreachable", "--", "true");
+        Kubectl.Run unreachable = run("exec", "unreachable", "--", "true");
         assertThat(unreachable.exit()).isEqualTo(1);
         assertThat(unreachable.err()).contains("node-silent");
     }

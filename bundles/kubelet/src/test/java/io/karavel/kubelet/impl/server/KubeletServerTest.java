@@ -1,10 +1,10 @@
 package io.karavel.kubelet.impl.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.karavel.testing.Eventually;
 import java.io.BufferedReader;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -204,10 +204,6 @@ class KubeletServerTest {
     }
 
     static void eventually(String what, Callable<Boolean> check) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!check.call()) {
-            assertThat(System.nanoTime()).as("timed out waiting until " + what).isLessThan(deadline);
-            TimeUnit.MILLISECONDS.sleep(20); // the polling interval
-        }
+        Eventually.eventually(what, Duration.ofSeconds(10), check);
     }
 }
