@@ -96,6 +96,7 @@ public final class ProcessRuntime implements ContainerRuntime, AutoCloseable {
     private static final Duration POLL = Duration.ofMillis(10);
     /** How long a SIGKILLed process may take to be gone before stop gives up. */
     private static final Duration KILL_TIMEOUT = Duration.ofSeconds(30);
+    private static final Duration KILL_RESEND = Duration.ofMillis(500);
     private static final Logger LOG = LoggerFactory.getLogger(ProcessRuntime.class);
 
     @ObjectClassDefinition(name = "Karavel process runtime",
@@ -393,23 +394,30 @@ public final class ProcessRuntime implements ContainerRuntime, AutoCloseable {
         if (awaitExit(List.of(container), gracePeriod)) {
             return;
         }
-        HostProcesses.signalGroup(group.getAsLong(), "KILL");
-        if (!awaitExit(List.of(container), KILL_TIMEOUT)) {
-            throw new ContainerRuntimeException("container " + container.name() + " did not exit after SIGKILL");
-        }
+        killAll(List.of(container));
     }
 
-    /** SIGKILLs the process groups of all running {@code targets} at once and waits until they are gone. */
+    /**
+     * SIGKILLs the process groups of all running {@code targets} at once and waits until they are
+     * gone, repeating the signal while waiting (cheap insurance: a group that a process joined
+     * late, or a signal that found no group, gets it again).
+     */
     private void killAll(List<ContainerRecord> targets) {
-        List<ContainerRecord> running = new ArrayList<>();
+        Map<ContainerRecord, Long> running = new LinkedHashMap<>();
         for (ContainerRecord container : targets) {
             if (container.startedAt() != null && !hasExited(container)) {
-                commandProcessGroup(container).ifPresent(group -> HostProcesses.signalGroup(group, "KILL"));
-                running.add(container);
+                commandProcessGroup(container).ifPresent(group -> running.put(container, group));
             }
         }
-        if (!awaitExit(running, KILL_TIMEOUT)) {
-            throw new ContainerRuntimeException("containers of sandbox did not exit after SIGKILL");
+        long deadline = System.nanoTime() + KILL_TIMEOUT.toNanos();
+        while (!running.isEmpty()) {
+            running.forEach((container, group) -> HostProcesses.signalGroup(group, "KILL"));
+            awaitExit(List.copyOf(running.keySet()), KILL_RESEND);
+            running.keySet().removeIf(this::hasExited);
+            if (!running.isEmpty() && System.nanoTime() > deadline) {
+                throw new ContainerRuntimeException("container " + running.keySet().iterator().next().name()
+                        + " did not exit after SIGKILL");
+            }
         }
     }
 

@@ -20,9 +20,9 @@ class ProcessRuntimePodNetworkTest extends ProcessRuntimeTestSupport {
         PodSandbox pod = sandbox("web");
         String server = run(pod.id(), container("server",
                 sh("exec /bin/busybox httpd -f -p \"$POD_IP:8080\" -h " + site)));
-        // The client retries until the server listens: the two start in parallel, as in Kubernetes.
+        // The client retries (quietly) until the server listens: the two start in parallel, as in Kubernetes.
         String client = run(pod.id(), container("client",
-                sh("for i in $(seq 200); do /bin/busybox wget -qO- \"http://$POD_IP:8080/index.html\" && exit 0;"
+                sh("for i in $(seq 200); do /bin/busybox wget -qO- \"http://$POD_IP:8080/index.html\" 2>/dev/null && exit 0;"
                         + " sleep 0.05; done; exit 1")));
 
         ContainerStatus clientStatus = awaitExited(client);
@@ -51,7 +51,7 @@ class ProcessRuntimePodNetworkTest extends ProcessRuntimeTestSupport {
         Files.writeString(site.resolve("index.html"), content + "\n");
         run(pod.id(), container("server", sh("exec /bin/busybox httpd -f -p \"$POD_IP:8080\" -h " + site)));
         return run(pod.id(), container("client",
-                sh("for i in $(seq 200); do /bin/busybox wget -qO- \"http://$POD_IP:8080/index.html\" && exit 0;"
+                sh("for i in $(seq 200); do /bin/busybox wget -qO- \"http://$POD_IP:8080/index.html\" 2>/dev/null && exit 0;"
                         + " sleep 0.05; done; exit 1")));
     }
 }
