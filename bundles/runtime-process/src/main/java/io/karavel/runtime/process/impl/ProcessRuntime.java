@@ -229,10 +229,10 @@ public final class ProcessRuntime implements ContainerRuntime, AutoCloseable {
                 }
             }
             Path cursorFile = root.resolve("ip.cursor");
+            String cursor = ContainerFiles.readSmallFile(cursorFile); // the last IP handed out, if any
             String ip;
             try {
-                ip = ipPool.allocate(inUse, ContainerFiles.readSmallFile(cursorFile) == null ? null
-                        : ContainerFiles.readSmallFile(cursorFile).trim());
+                ip = ipPool.allocate(inUse, cursor == null || cursor.isBlank() ? null : cursor.trim());
             } catch (IllegalStateException e) {
                 throw new ContainerRuntimeException(e.getMessage());
             }
