@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.eclipse.jetty.client.ContentDecoder;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.InputStreamResponseListener;
 import org.eclipse.jetty.http.HttpHeader;
@@ -89,6 +90,15 @@ public final class PodStreamProxy implements AutoCloseable {
         http.setConnectTimeout(CONNECT_TIMEOUT_MS);
         http.setIdleTimeout(60_000);
         http.setFollowRedirects(false);
+        // With no decoder configured, HttpClient.start() looks up org.eclipse.jetty.compression
+        // codecs (an optional import that Karaf may leave unwired: NoClassDefFoundError). Log
+        // streams are never compressed anyway: "identity" is the only encoding we accept.
+        http.getContentDecoderFactories().put(new ContentDecoder.Factory("identity") {
+            @Override
+            public Content.Source newDecoderContentSource(Content.Source source) {
+                return source;
+            }
+        });
         http.start();
         webSockets = new WebSocketComponents();
         webSockets.start();
@@ -169,6 +179,11 @@ public final class PodStreamProxy implements AutoCloseable {
             // the client waits silently for new lines: no idle timeout on its connection meanwhile
             request.getConnectionMetaData().getConnection().getEndPoint().setIdleTimeout(STREAM_IDLE_TIMEOUT.toMillis());
         }
+        // If the exchange fails (server stop, idle timeout), stop reading from the node agent. A
+        // client that simply disconnects is noticed only at the next write (Jetty does not read
+        // a connection while its request is handled): a silent followed log then lingers until
+        // its next line.
+        request.addFailureListener(failure -> closeQuietly(listener));
         response.setStatus(200);
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/plain");
         OutputStream out = Content.Sink.asOutputStream(response);
