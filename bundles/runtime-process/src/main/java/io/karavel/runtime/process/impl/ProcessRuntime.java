@@ -85,6 +85,8 @@ import org.slf4j.LoggerFactory;
         name = ProcessRuntime.PID,
         configurationPid = ProcessRuntime.PID,
         configurationPolicy = ConfigurationPolicy.OPTIONAL,
+        // Immediate, not delayed until the node agent asks: the log pump of adopted pods runs from the start.
+        immediate = true,
         service = ContainerRuntime.class,
         property = ContainerRuntime.NAME_PROPERTY + "=" + ProcessRuntime.NAME)
 @Designate(ocd = ProcessRuntime.Config.class)
