@@ -8,8 +8,15 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.karavel.apiserver.impl.ApiServer;
 import io.karavel.apiserver.impl.ApiServerSettings;
 import io.karavel.store.mapdb.impl.MapDbStore;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.dsl.ExecWatch;
+import io.karavel.testing.Eventually;
 import io.karavel.testing.Kubectl;
 import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
 import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -229,6 +236,50 @@ class KubectlStreamsTest {
         assertThat(r.exit()).as(r.err()).isZero();
         assertThat(r.out()).isEqualTo(input);
         assertThat(pods.lastExecFlags).containsEntry("stdin", true);
+    }
+
+    @Test
+    void execMovesMegabytesBothWays() throws Exception {
+        StringBuilder lines = new StringBuilder();
+        for (int i = 0; i < 100_000; i++) {
+            lines.append(i).append('\n');
+        }
+        String input = lines.toString();
+        Kubectl.Run r = runWithInput(input, "exec", "-i", "web", "--", "sh", "-c", "cat; seq 0 99999 >&2");
+        assertThat(r.exit()).as(r.err().length() > 200 ? r.err().substring(0, 200) : r.err()).isZero();
+        assertThat(r.out()).isEqualTo(input);
+        assertThat(r.err()).isEqualTo(input);
+    }
+
+    @Test
+    void stoppingKubectlExecKillsTheCommand() throws Exception {
+        int before = pods.processes.size();
+        Process p = kubectl("exec", "-i", "web", "--", "cat").redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        try {
+            Process cat = Eventually.eventuallyGet("the command started", Duration.ofSeconds(20),
+                    () -> pods.processes.size() > before ? pods.processes.get(pods.processes.size() - 1) : null);
+            // kubectl's stdin stays open: only its end can stop the command
+            p.destroy();
+            Eventually.eventually("the command was killed", Duration.ofSeconds(20), () -> !cat.isAlive());
+        } finally {
+            p.destroyForcibly();
+        }
+    }
+
+    @Test
+    void fabric8ExecAndLogs() throws Exception {
+        Config config = new ConfigBuilder().withMasterUrl(api.url()).build();
+        try (KubernetesClient client = new KubernetesClientBuilder().withConfig(config).build()) {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            ByteArrayOutputStream err = new ByteArrayOutputStream();
+            try (ExecWatch watch = client.pods().inNamespace("default").withName("web")
+                    .writingOutput(out).writingError(err).exec("sh", "-c", "echo hi; echo oops >&2; exit 2")) {
+                assertThat(watch.exitCode().get(20, TimeUnit.SECONDS)).isEqualTo(2);
+            }
+            Eventually.eventually("the command's output arrived", Duration.ofSeconds(10),
+                    () -> out.toString(StandardCharsets.UTF_8).equals("hi\n") && err.toString(StandardCharsets.UTF_8).equals("oops\n"));
+            assertThat(client.pods().inNamespace("default").withName("web").getLog()).isEqualTo("line 1\nline 2\nline 3\n");
+        }
     }
 
     @Test
