@@ -5,7 +5,6 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
 import io.karavel.api.runtime.ContainerRuntime;
-import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
@@ -45,8 +44,12 @@ public final class NodeAgentComponent {
         @AttributeDefinition(name = "node.name", description = "Name of the Node; empty: this host's name")
         String node_name() default "";
 
-        @AttributeDefinition(name = "api.server", description = "URL of the API server, e.g. http://127.0.0.1:6443")
-        String api_server() default "http://127.0.0.1:6443";
+        @AttributeDefinition(name = "api.server", description = "URL of the API server, e.g. http://10.0.0.1:6443;"
+                + " empty: the local one, http://127.0.0.1:<api.port>")
+        String api_server() default "";
+
+        @AttributeDefinition(name = "api.port", description = "Port of the local API server, used when api.server is empty")
+        int api_port() default 6443;
 
         @AttributeDefinition(name = "node.address", description = "The node's address: its InternalIP, the pods' hostIP,"
                 + " where the agent's server for logs and exec listens")
@@ -113,7 +116,9 @@ public final class NodeAgentComponent {
     public NodeAgentComponent(
             @Reference(name = "runtime", policyOption = ReferencePolicyOption.GREEDY) ContainerRuntime runtime,
             Config config) throws Exception {
-        this.client = client(config.api_server());
+        String apiServer = config.api_server().isBlank() ? "http://127.0.0.1:" + config.api_port()
+                : config.api_server().trim();
+        this.client = client(apiServer);
         NodeAgentSettings settings = settings(config);
         int hollow = config.simulated_nodes();
         if (hollow > 0) {
@@ -132,7 +137,7 @@ public final class NodeAgentComponent {
             agent.start();
         }
         LOG.info("node agent started: {} node(s) on runtime {}, API server {}", agents.size(), runtime.name(),
-                config.api_server());
+                apiServer);
     }
 
     /** A client that talks to exactly one API server and reads no kubeconfig or environment. */
@@ -179,10 +184,16 @@ public final class NodeAgentComponent {
         }
     }
 
+    /** MemTotal of /proc/meminfo (Linux, in KiB, as the kubelet reports it); 8Gi when unreadable. */
     private static String hostMemory() {
-        var os = ManagementFactory.getOperatingSystemMXBean();
-        if (os instanceof com.sun.management.OperatingSystemMXBean sun) {
-            return (sun.getTotalMemorySize() / 1024) + "Ki";
+        try {
+            for (String line : java.nio.file.Files.readAllLines(Path.of("/proc/meminfo"))) {
+                if (line.startsWith("MemTotal:")) {
+                    return line.replaceAll("[^0-9]", "") + "Ki";
+                }
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            LOG.debug("cannot read /proc/meminfo", e);
         }
         return "8Gi";
     }
