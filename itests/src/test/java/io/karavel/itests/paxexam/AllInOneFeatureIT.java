@@ -5,6 +5,10 @@ import static org.junit.Assert.assertTrue;
 
 import io.karavel.api.store.Store;
 import io.karavel.apiserver.api.ApiServerStatus;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.util.List;
 import javax.inject.Inject;
 import org.apache.karaf.shell.api.console.SessionFactory;
@@ -54,5 +58,18 @@ public class AllInOneFeatureIT extends KaravelKarafTestSupport {
         assertTrue("shown revision " + shownRevision + " within the store's history",
                 shownRevision >= 4 && shownRevision <= store.currentRevision());
         assertEquals(5, lines.size());
+
+        // The node half: the node agent registers this node through the API server's REST API.
+        assertComponentActive("io.karavel.kubelet");
+        HttpClient http = HttpClient.newHttpClient();
+        HttpRequest node = HttpRequest.newBuilder(URI.create(apiServer.url() + "/api/v1/nodes/paxexam-node")).build();
+        await("node paxexam-node registered and Ready", () -> {
+            try {
+                String body = http.send(node, HttpResponse.BodyHandlers.ofString()).body();
+                return body.contains("\"status\":\"True\",\"type\":\"Ready\"");
+            } catch (Exception e) {
+                return false;
+            }
+        });
     }
 }

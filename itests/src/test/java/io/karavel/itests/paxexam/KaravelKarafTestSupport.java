@@ -78,11 +78,15 @@ public abstract class KaravelKarafTestSupport {
                     + " distribution archive (karaf-dist/target/karavel-<version>.tar.gz); got " + archive);
         }
         int sshPort = freePort();
+        int apiPort = freePort();
         String storeDir;
+        String nodeDir;
         try {
             // under target/, so that `mvn clean` removes it
             Path stores = Files.createDirectories(Paths.get("target", "paxexam", "stores"));
             storeDir = Files.createTempDirectory(stores, "store-").toAbsolutePath().toString();
+            Path nodes = Files.createDirectories(Paths.get("target", "paxexam", "nodes"));
+            nodeDir = Files.createTempDirectory(nodes, "node-").toAbsolutePath().toString();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -99,8 +103,17 @@ public abstract class KaravelKarafTestSupport {
             // a clean Karaf: the profile feature is what the test installs
             editConfigurationFilePut("etc/org.apache.karaf.features.cfg", "featuresBoot", KARAF_BOOT_FEATURES),
             editConfigurationFilePut("etc/org.apache.karaf.shell.cfg", "sshPort", Integer.toString(sshPort)),
-            editConfigurationFilePut("etc/io.karavel.apiserver.cfg", "port", Integer.toString(freePort())),
+            editConfigurationFilePut("etc/io.karavel.apiserver.cfg", "port", Integer.toString(apiPort)),
             editConfigurationFilePut("etc/io.karavel.store.mapdb.cfg", "dir", storeDir),
+            // The node agent: the process runtime (no podman service inside the test container),
+            // its own directories and addresses, and any free port for its logs/exec server.
+            editConfigurationFilePut("etc/io.karavel.kubelet.cfg", "api.port", Integer.toString(apiPort)),
+            editConfigurationFilePut("etc/io.karavel.kubelet.cfg", "kubelet.port", "0"),
+            editConfigurationFilePut("etc/io.karavel.kubelet.cfg", "node.name", "paxexam-node"),
+            editConfigurationFilePut("etc/io.karavel.kubelet.cfg", "runtime.target", "(runtime.name=process)"),
+            editConfigurationFilePut("etc/io.karavel.kubelet.cfg", "root.dir", nodeDir + "/kubelet"),
+            editConfigurationFilePut("etc/io.karavel.runtime.process.cfg", "root.dir", nodeDir + "/process"),
+            editConfigurationFilePut("etc/io.karavel.runtime.process.cfg", "ip.range", "127.79.0.0/16"),
         };
     }
 

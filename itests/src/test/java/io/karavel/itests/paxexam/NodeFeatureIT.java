@@ -1,5 +1,6 @@
 package io.karavel.itests.paxexam;
 
+import io.karavel.api.runtime.ContainerRuntime;
 import org.junit.Test;
 import org.junit.runner.RunWith;
 import org.ops4j.pax.exam.Configuration;
@@ -9,8 +10,8 @@ import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerClass;
 
 /**
- * Profile node: for now only the shared model and SPIs (the node agent comes later). It must
- * install into a clean Karaf without a store or an API server.
+ * Profile node: the node agent and the runtimes. It must install into a clean Karaf without a
+ * store or an API server; the agent then waits for its API server (registration is retried).
  */
 @RunWith(PaxExam.class)
 @ExamReactorStrategy(PerClass.class)
@@ -31,5 +32,9 @@ public class NodeFeatureIT extends KaravelKarafTestSupport {
         assertNoService("io.karavel.apiserver.api.ApiServerRuntime");
         assertNoComponent("io.karavel.store.mapdb");
         assertNoComponent("io.karavel.apiserver");
+
+        awaitService(ContainerRuntime.class, "(runtime.name=process)");
+        awaitService(ContainerRuntime.class, "(runtime.name=simulated)");
+        assertComponentActive("io.karavel.kubelet");
     }
 }

@@ -33,6 +33,10 @@ final class KaravelProcess implements AutoCloseable {
     private final int rmiServerPort;
     private final HttpClient http =
             HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private static final java.util.concurrent.atomic.AtomicInteger INSTANCES = new java.util.concurrent.atomic.AtomicInteger();
+
+    private final Map<String, String> extraEnvironment = new java.util.LinkedHashMap<>();
+    private final int instance = INSTANCES.incrementAndGet();
     private Process process;
 
     private KaravelProcess(Path home, String profile) {
@@ -74,8 +78,37 @@ final class KaravelProcess implements AutoCloseable {
         return home.resolve("etc/kubeconfig");
     }
 
-    /** The environment that gives this instance its own ports (API, ssh, JMX). */
+    /**
+     * Sets an environment variable for the next {@link #start()} (e.g. {@code KARAVEL_RUNTIME}),
+     * over the defaults of {@link #environment()}.
+     */
+    KaravelProcess withEnv(String name, String value) {
+        extraEnvironment.put(name, value);
+        return this;
+    }
+
+    /**
+     * The environment that gives this instance its own ports (API, ssh, JMX, node agent), the
+     * process runtime (no podman service unless a test asks for it with {@link #withEnv}) with
+     * its own loopback range, and a node named after the instance.
+     */
     Map<String, String> environment() {
+        Map<String, String> env = new java.util.LinkedHashMap<>();
+        env.put("KARAVEL_KUBELET_PORT", "0");
+        env.put("KARAVEL_RUNTIME", "process");
+        env.put("KARAVEL_NODE_NAME", nodeName());
+        env.put("KARAVEL_PROCESS_IP_RANGE", "127." + (100 + instance % 100) + ".0.0/16");
+        env.putAll(ports());
+        env.putAll(extraEnvironment);
+        return env;
+    }
+
+    /** The name of this instance's node. */
+    String nodeName() {
+        return "itest-node-" + instance;
+    }
+
+    private Map<String, String> ports() {
         return Map.of(
                 "KARAVEL_API_PORT", Integer.toString(apiPort),
                 "ORG_APACHE_KARAF_SHELL_SSHPORT", Integer.toString(sshPort),
@@ -145,6 +178,25 @@ final class KaravelProcess implements AutoCloseable {
         List<ProcessHandle> tree = processTree();
         tree.forEach(ProcessHandle::destroyForcibly);
         tree.forEach(p -> p.onExit().join());
+        process = null;
+    }
+
+    /**
+     * {@code kill -9} of the JVM alone, as a crash of the node agent would: processes the JVM
+     * started and that outlive it (pods of the process runtime, podman's containers) are left
+     * running. The launcher exits with it.
+     */
+    void killJvm() {
+        if (process == null) {
+            return;
+        }
+        ProcessHandle jvm = process.toHandle().descendants()
+                .filter(p -> p.info().command().map(c -> c.endsWith("/java")).orElse(false))
+                .findFirst()
+                .orElse(process.toHandle());
+        jvm.destroyForcibly();
+        jvm.onExit().join();
+        process.toHandle().onExit().join();
         process = null;
     }
 
