@@ -354,6 +354,27 @@ class PodmanRuntimeTest {
         assertThat(runtime.containerStatus(id).orElseThrow().state()).isEqualTo(ContainerStatus.State.RUNNING);
     }
 
+    @Test
+    void followedLogsEndWhenTheCallingThreadIsInterrupted() throws Exception {
+        PodSandbox pod = sandbox("interrupt");
+        String id = start(pod, container("ticker", List.of("sh", "-c"),
+                List.of("while :; do echo tick; sleep 0.1; done")));
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        java.util.concurrent.CompletableFuture<Throwable> ended = new java.util.concurrent.CompletableFuture<>();
+        Thread follower = new Thread(() -> {
+            try {
+                runtime.logs(id, new LogOptions(true, -1, false, null, -1), out);
+                ended.complete(null);
+            } catch (Throwable e) {
+                ended.complete(e);
+            }
+        }, "log-follower");
+        follower.start();
+        eventually(() -> Optional.of(out.size()).filter(size -> size > 0), "the first followed line");
+        follower.interrupt();
+        assertThat(ended.get(WAIT.toSeconds(), TimeUnit.SECONDS)).isInstanceOf(java.io.InterruptedIOException.class);
+    }
+
     // ------------------------------------------------------------------------------- exec
 
     @Test
@@ -387,6 +408,17 @@ class PodmanRuntimeTest {
             assertThat(output).contains("out\r\n", "err\r\n", "/dev/pts/");
             assertThat(process.stderr().readAllBytes()).isEmpty();
             assertThat(process.waitFor()).isZero();
+        }
+    }
+
+    @Test
+    void execOfAMissingCommandExitsWith127AndSaysWhy() throws Exception {
+        String id = sleeper("exec-missing");
+        try (ExecProcess process = runtime.exec(id, List.of("no-such-command"), false, false)) {
+            assertThat(process.stdout().readAllBytes()).isEmpty();
+            assertThat(new String(process.stderr().readAllBytes(), StandardCharsets.UTF_8))
+                    .contains("no-such-command").contains("not found");
+            assertThat(process.waitFor()).isEqualTo(127);
         }
     }
 
