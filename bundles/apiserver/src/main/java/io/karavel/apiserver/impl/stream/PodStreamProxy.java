@@ -150,9 +150,14 @@ public final class PodStreamProxy implements AutoCloseable {
         boolean follow = isTrue(query.getValue("follow"));
         URI uri = target.kubeletUri("http", "containerLogs", forwarded);
         InputStreamResponseListener listener = new InputStreamResponseListener();
-        http.newRequest(uri)
-                .idleTimeout(follow ? STREAM_IDLE_TIMEOUT.toMillis() : 60_000, TimeUnit.MILLISECONDS)
-                .send(listener);
+        org.eclipse.jetty.client.Request toKubelet = http.newRequest(uri)
+                .idleTimeout(follow ? STREAM_IDLE_TIMEOUT.toMillis() : 60_000, TimeUnit.MILLISECONDS);
+        toKubelet.send(listener);
+        // aborting closes the connection to the node agent, which is how it learns that we left
+        Runnable stop = () -> {
+            toKubelet.abort(new IOException("the client of the log stream went away"));
+            closeQuietly(listener);
+        };
         org.eclipse.jetty.client.Response kubelet;
         try {
             kubelet = listener.get(RESPONSE_TIMEOUT_MS, TimeUnit.MILLISECONDS);
@@ -178,12 +183,11 @@ public final class PodStreamProxy implements AutoCloseable {
         if (follow) {
             // the client waits silently for new lines: no idle timeout on its connection meanwhile
             request.getConnectionMetaData().getConnection().getEndPoint().setIdleTimeout(STREAM_IDLE_TIMEOUT.toMillis());
+            // a client that leaves while no line comes: stop reading from the node agent, whose
+            // own server then notices that we left
+            ClientDisconnect.watch(request, response, stop);
         }
-        // If the exchange fails (server stop, idle timeout), stop reading from the node agent. A
-        // client that simply disconnects is noticed only at the next write (Jetty does not read
-        // a connection while its request is handled): a silent followed log then lingers until
-        // its next line.
-        request.addFailureListener(failure -> closeQuietly(listener));
+        request.addFailureListener(failure -> stop.run());
         response.setStatus(200);
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/plain");
         OutputStream out = Content.Sink.asOutputStream(response);
@@ -199,8 +203,9 @@ public final class PodStreamProxy implements AutoCloseable {
             out.close();
             callback.succeeded();
         } catch (IOException e) {
-            // the client went away, or the node agent's stream broke: closing `in` aborts the other side
+            // the client went away, or the node agent's stream broke
             LOG.debug("log stream of {}/{}/{} ended: {}", target.namespace(), target.pod(), target.container(), e.toString());
+            stop.run();
             callback.failed(e);
         }
     }

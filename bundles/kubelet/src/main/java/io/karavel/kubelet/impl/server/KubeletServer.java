@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
@@ -159,17 +160,35 @@ public final class KubeletServer implements AutoCloseable {
         boolean follow = bool(query, "follow");
         LogOptions options = new LogOptions(follow, nonNegative(query, "tailLines"), bool(query, "timestamps"),
                 since(query), positive(query, "limitBytes"));
+        response.setStatus(200);
+        response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/plain");
+        // the pod manager follows a log until its thread is interrupted: do so when the client leaves
+        Thread streaming = Thread.currentThread();
+        AtomicBoolean active = new AtomicBoolean(true);
         if (follow) {
             // a quiet container may print nothing for hours: no idle timeout while streaming
             request.getConnectionMetaData().getConnection().getEndPoint().setIdleTimeout(STREAM_IDLE_TIMEOUT.toMillis());
+            ClientDisconnect.watch(request, response, () -> {
+                synchronized (active) {
+                    if (active.get()) {
+                        streaming.interrupt();
+                    }
+                }
+            });
         }
-        response.setStatus(200);
-        response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/plain");
         // Each write goes out at once as a chunk; nothing is committed before the first write,
         // so a refusal from the pod manager can still become an error status.
         OutputStream out = Content.Sink.asOutputStream(response);
         try {
-            podStreams.logs(namespace, pod, container, bool(query, "previous"), options, out);
+            try {
+                podStreams.logs(namespace, pod, container, bool(query, "previous"), options, out);
+            } finally {
+                synchronized (active) {
+                    // this pooled thread serves other requests next: no interrupt may reach them
+                    active.set(false);
+                    Thread.interrupted();
+                }
+            }
             out.close();
             callback.succeeded();
         } catch (PodStreams.StreamException e) {

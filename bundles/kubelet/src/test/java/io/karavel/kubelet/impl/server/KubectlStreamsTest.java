@@ -187,6 +187,24 @@ class KubectlStreamsTest {
     }
 
     @Test
+    void stoppingKubectlLogsFollowEndsTheNodeAgentsStream() throws Exception {
+        pods.followLines.clear();
+        pods.followEnded.set(null);
+        pods.followLines.add("first");
+        Process p = kubectl("logs", "-f", "web").redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        try {
+            BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+            assertThat(out.readLine()).isEqualTo("first");
+        } finally {
+            p.destroy();
+        }
+        // no further line is written: the API server and the node agent notice the end without one
+        Eventually.eventually("the node agent's log stream ended", Duration.ofSeconds(10),
+                () -> pods.followEnded.get() != null);
+        assertThat(pods.followEnded.get()).contains("Interrupted");
+    }
+
+    @Test
     void logsErrors() throws Exception {
         Kubectl.Run missing = run("logs", "nope");
         assertThat(missing.exit()).isEqualTo(1);
