@@ -106,6 +106,10 @@ class ProcessNodeTest {
                 """);
         Pod pod = waitFor("duo", "Running and Ready", p -> "Running".equals(p.getStatus().getPhase()) && isReady(p));
         assertThat(pod.getStatus().getPodIP()).startsWith("127.78.");
+        assertThat(kubectl.run("get", "pod", "duo", "-o", "wide", "--no-headers").out())
+                .contains("2/2", "Running", pod.getStatus().getPodIP(), NODE);
+        assertThat(kubectl.run("get", "node", NODE, "-o", "wide", "--no-headers").out())
+                .contains("Ready", "127.0.0.1", "process://test");
 
         eventually("the client got the page", WAIT,
                 () -> kubectl.run("logs", "duo", "-c", "client").out().contains("hello from duo"));
@@ -133,6 +137,8 @@ class ProcessNodeTest {
         assertThat(app.getLastState().getTerminated().getReason()).isEqualTo("Error");
         waitFor("crasher", "in CrashLoopBackOff", p -> container(p, "app").getState().getWaiting() != null
                 && "CrashLoopBackOff".equals(container(p, "app").getState().getWaiting().getReason()));
+        eventually("kubectl shows CrashLoopBackOff", WAIT,
+                () -> kubectl.run("get", "pod", "crasher", "--no-headers").out().contains("CrashLoopBackOff"));
         Kubectl.Run previous = kubectl.run("logs", "crasher", "--previous");
         assertThat(previous.out()).contains("attempt");
     }
@@ -163,6 +169,7 @@ class ProcessNodeTest {
         Pod ok = waitFor("done-ok", "Succeeded", p -> "Succeeded".equals(p.getStatus().getPhase()));
         assertThat(container(ok, "app").getRestartCount()).isZero();
         assertThat(container(ok, "app").getState().getTerminated().getReason()).isEqualTo("Completed");
+        assertThat(kubectl.run("get", "pod", "done-ok", "--no-headers").out()).contains("Completed");
         Pod bad = waitFor("done-bad", "Failed", p -> "Failed".equals(p.getStatus().getPhase()));
         assertThat(container(bad, "app").getState().getTerminated().getExitCode()).isEqualTo(2);
         assertThat(bad.getStatus().getInitContainerStatuses().get(0).getState().getTerminated().getExitCode()).isZero();

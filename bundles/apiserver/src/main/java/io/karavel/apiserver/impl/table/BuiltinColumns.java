@@ -21,7 +21,7 @@ public final class BuiltinColumns {
 
     public static final List<TableColumn> POD = List.of(
             TableColumn.of("Ready", BuiltinColumns::podReady),
-            TableColumn.of("Status", o -> o.path("status").path("reason").asText(o.path("status").path("phase").asText(""))),
+            TableColumn.of("Status", BuiltinColumns::podStatus),
             new TableColumn("Restarts", "integer", "Container restarts", 0, BuiltinColumns::restarts),
             TableColumn.wide("IP", o -> orNone(o.path("status").path("podIP").asText(""))),
             TableColumn.wide("Node", o -> orNone(o.path("spec").path("nodeName").asText(""))));
@@ -36,7 +36,12 @@ public final class BuiltinColumns {
     public static final List<TableColumn> NODE = List.of(
             TableColumn.of("Status", BuiltinColumns::nodeStatus),
             TableColumn.of("Roles", o -> "<none>"),
-            TableColumn.of("Version", o -> o.path("status").path("nodeInfo").path("kubeletVersion").asText("")));
+            TableColumn.of("Version", o -> o.path("status").path("nodeInfo").path("kubeletVersion").asText("")),
+            TableColumn.wide("Internal-IP", o -> nodeAddress(o, "InternalIP")),
+            TableColumn.wide("External-IP", o -> nodeAddress(o, "ExternalIP")),
+            TableColumn.wide("OS-Image", o -> orNone(o.path("status").path("nodeInfo").path("osImage").asText(""))),
+            TableColumn.wide("Kernel-Version", o -> orNone(o.path("status").path("nodeInfo").path("kernelVersion").asText(""))),
+            TableColumn.wide("Container-Runtime", o -> orNone(o.path("status").path("nodeInfo").path("containerRuntimeVersion").asText(""))));
 
     public static final List<TableColumn> DEPLOYMENT = List.of(
             TableColumn.of("Ready", o -> o.path("status").path("readyReplicas").asInt(0) + "/" + o.path("spec").path("replicas").asInt(0)),
@@ -117,6 +122,67 @@ public final class BuiltinColumns {
         List<String> terms = new ArrayList<>();
         selector.fields().forEachRemaining(e -> terms.add(e.getKey() + "=" + e.getValue().asText()));
         return terms.isEmpty() ? "<none>" : String.join(",", terms);
+    }
+
+    private static String nodeAddress(JsonNode node, String type) {
+        for (JsonNode a : node.path("status").path("addresses")) {
+            if (a.path("type").asText().equals(type)) {
+                return a.path("address").asText();
+            }
+        }
+        return "<none>";
+    }
+
+    /**
+     * kubectl's pod STATUS: the phase (or status.reason), replaced by what explains it best: an
+     * init container's progress ("Init:0/1", "Init:CrashLoopBackOff"), a container's waiting or
+     * terminated reason (CrashLoopBackOff, ErrImagePull, Completed...), "Terminating" while deleted.
+     */
+    private static String podStatus(JsonNode pod) {
+        JsonNode status = pod.path("status");
+        String reason = status.path("reason").asText(status.path("phase").asText(""));
+        JsonNode inits = status.path("initContainerStatuses");
+        boolean initializing = false;
+        for (int i = 0; i < inits.size(); i++) {
+            JsonNode state = inits.get(i).path("state");
+            if (state.path("terminated").path("exitCode").asInt(-1) == 0 && state.has("terminated")) {
+                continue;
+            }
+            initializing = true;
+            if (state.has("terminated")) {
+                String r = state.path("terminated").path("reason").asText("");
+                reason = "Init:" + (r.isEmpty() ? "ExitCode:" + state.path("terminated").path("exitCode").asInt() : r);
+            } else if (state.has("waiting") && !state.path("waiting").path("reason").asText("").isEmpty()
+                    && !state.path("waiting").path("reason").asText().equals("PodInitializing")) {
+                reason = "Init:" + state.path("waiting").path("reason").asText();
+            } else {
+                reason = "Init:" + i + "/" + pod.path("spec").path("initContainers").size();
+            }
+            break;
+        }
+        if (!initializing) {
+            boolean running = false;
+            JsonNode containers = status.path("containerStatuses");
+            for (int i = containers.size() - 1; i >= 0; i--) {
+                JsonNode c = containers.get(i);
+                JsonNode state = c.path("state");
+                if (state.has("waiting") && !state.path("waiting").path("reason").asText("").isEmpty()) {
+                    reason = state.path("waiting").path("reason").asText();
+                } else if (state.has("terminated")) {
+                    String r = state.path("terminated").path("reason").asText("");
+                    reason = r.isEmpty() ? "ExitCode:" + state.path("terminated").path("exitCode").asInt() : r;
+                } else if (state.has("running") && c.path("ready").asBoolean(false)) {
+                    running = true;
+                }
+            }
+            if (reason.equals("Completed") && running) {
+                reason = "Running";
+            }
+        }
+        if (pod.path("metadata").hasNonNull("deletionTimestamp")) {
+            reason = "Terminating";
+        }
+        return reason;
     }
 
     private static String nodeStatus(JsonNode node) {
