@@ -17,8 +17,11 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.eclipse.jetty.client.ContentDecoder;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.InputStreamResponseListener;
@@ -73,6 +76,7 @@ public final class PodStreamProxy implements AutoCloseable {
     private final Store store;
     private final Handshaker handshaker = Handshaker.newInstance();
     private HttpClient http;
+    private ExecutorService streamThreads;
     private WebSocketComponents webSockets;
     private WebSocketCoreClient webSocketClient;
 
@@ -104,11 +108,18 @@ public final class PodStreamProxy implements AutoCloseable {
         webSockets.start();
         webSocketClient = new WebSocketCoreClient(http, webSockets);
         webSocketClient.start();
+        AtomicInteger count = new AtomicInteger();
+        streamThreads = Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "karavel-api-log-stream-" + count.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
     }
 
     @Override
     public synchronized void close() throws Exception {
         if (webSocketClient != null) {
+            streamThreads.shutdownNow();
             webSocketClient.stop();
             webSockets.stop();
             http.stop();
@@ -190,6 +201,12 @@ public final class PodStreamProxy implements AutoCloseable {
         request.addFailureListener(failure -> stop.run());
         response.setStatus(200);
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/plain");
+        // Copying blocks for as long as the log is followed: on a thread of our own, not one of
+        // the HTTP server's, which every other request (watches included) needs.
+        streamThreads.execute(() -> copy(in, response, callback, target, stop));
+    }
+
+    private static void copy(InputStream in, Response response, Callback callback, PodStreamTarget target, Runnable stop) {
         OutputStream out = Content.Sink.asOutputStream(response);
         byte[] buffer = new byte[8192];
         try (in) {

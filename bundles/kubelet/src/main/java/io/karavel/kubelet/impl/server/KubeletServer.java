@@ -15,7 +15,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
@@ -158,49 +157,74 @@ public final class KubeletServer implements AutoCloseable {
                                String namespace, String pod, String container) {
         Fields query = Request.extractQueryParameters(request, StandardCharsets.UTF_8);
         boolean follow = bool(query, "follow");
+        boolean previous = bool(query, "previous");
         LogOptions options = new LogOptions(follow, nonNegative(query, "tailLines"), bool(query, "timestamps"),
                 since(query), positive(query, "limitBytes"));
         response.setStatus(200);
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/plain");
-        // the pod manager follows a log until its thread is interrupted: do so when the client leaves
-        Thread streaming = Thread.currentThread();
-        AtomicBoolean active = new AtomicBoolean(true);
+        StreamThread streamThread = new StreamThread();
         if (follow) {
             // a quiet container may print nothing for hours: no idle timeout while streaming
             request.getConnectionMetaData().getConnection().getEndPoint().setIdleTimeout(STREAM_IDLE_TIMEOUT.toMillis());
-            ClientDisconnect.watch(request, response, () -> {
-                synchronized (active) {
-                    if (active.get()) {
-                        streaming.interrupt();
-                    }
-                }
-            });
+            // the pod manager follows a log until its thread is interrupted: do so when the client leaves
+            ClientDisconnect.watch(request, response, streamThread::clientLeft);
         }
+        // The pod manager blocks while it follows a log: on a thread of our own, not one of the
+        // HTTP server's (a few dozen followed logs would otherwise leave none for other requests).
+        streamThreads.execute(() -> streamLogs(response, callback, namespace, pod, container, previous, options, streamThread));
+    }
+
+    private void streamLogs(Response response, Callback callback, String namespace, String pod, String container,
+                            boolean previous, LogOptions options, StreamThread streamThread) {
         // Each write goes out at once as a chunk; nothing is committed before the first write,
         // so a refusal from the pod manager can still become an error status.
         OutputStream out = Content.Sink.asOutputStream(response);
         try {
+            streamThread.enter();
             try {
-                podStreams.logs(namespace, pod, container, bool(query, "previous"), options, out);
+                podStreams.logs(namespace, pod, container, previous, options, out);
             } finally {
-                synchronized (active) {
-                    // this pooled thread serves other requests next: no interrupt may reach them
-                    active.set(false);
-                    Thread.interrupted();
-                }
+                streamThread.exit();
             }
             out.close();
             callback.succeeded();
         } catch (PodStreams.StreamException e) {
-            if (response.isCommitted()) {
-                callback.failed(e);
-            } else {
-                writeStatus(response, callback, e.code(), e.getMessage());
-            }
+            writeStatus(response, callback, e.code(), e.getMessage());
         } catch (IOException e) {
             // the client went away (or the runtime's log source failed mid-stream)
             LOG.debug("log stream of {}/{}/{} ended: {}", namespace, pod, container, e.toString());
             callback.failed(e);
+        } catch (RuntimeException e) {
+            LOG.warn("log stream of {}/{}/{} failed", namespace, pod, container, e);
+            writeStatus(response, callback, 500, "an internal error occurred: " + e);
+        }
+    }
+
+    /**
+     * The thread streaming one followed log, to interrupt when its client leaves: only while it
+     * streams (it is a pooled thread that serves other streams afterwards).
+     */
+    private static final class StreamThread {
+        private Thread thread;
+        private boolean clientLeft;
+
+        synchronized void enter() {
+            thread = Thread.currentThread();
+            if (clientLeft) {
+                thread.interrupt();
+            }
+        }
+
+        synchronized void exit() {
+            thread = null;
+            Thread.interrupted(); // clears an interrupt that came too late to matter
+        }
+
+        synchronized void clientLeft() {
+            clientLeft = true;
+            if (thread != null) {
+                thread.interrupt();
+            }
         }
     }
 
