@@ -269,4 +269,30 @@ class ProcessNodeTest {
         assertThat(container(after, "app").getRestartCount()).isZero();
         assertThat(container(after, "app").getState().getRunning()).isNotNull();
     }
+
+    @Test
+    void aRestartedAgentRemovesWhatNoPodAsksForAnyMore() throws Exception {
+        apply("""
+                apiVersion: v1
+                kind: Pod
+                metadata: {name: forgotten}
+                spec:
+                  nodeName: NODE
+                  terminationGracePeriodSeconds: 1
+                  containers:
+                  - {name: app, image: busybox, command: [sleep, '3600']}
+                """);
+        Pod pod = waitFor("forgotten", "Running", p -> "Running".equals(p.getStatus().getPhase()));
+        String uid = pod.getMetadata().getUid();
+
+        cluster.stopNode(agent);
+        // Forced deletion while no agent runs: the API forgets the pod, its container keeps running.
+        Kubectl.Run delete = kubectl.run("delete", "pod", "forgotten", "--grace-period=0", "--force");
+        assertThat(delete.exit()).as(delete.err()).isZero();
+        assertThat(runtime.listPodSandboxes()).anyMatch(s -> s.uid().equals(uid));
+
+        agent = cluster.startNode(TestCluster.settings(NODE, dir.resolve("kubelet-" + NODE), 0), runtime);
+        eventually("the orphan sandbox removed", WAIT,
+                () -> runtime.listPodSandboxes().stream().noneMatch(s -> s.uid().equals(uid)));
+    }
 }
