@@ -5,11 +5,13 @@ import io.karavel.api.store.Store;
 import io.karavel.apiserver.impl.http.RequestInfo;
 import io.karavel.apiserver.impl.rest.ApiException;
 import io.karavel.apiserver.impl.rest.Json;
+import io.karavel.apiserver.impl.rest.Statuses;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.URI;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -163,23 +165,42 @@ public final class PodStreamProxy implements AutoCloseable {
         InputStreamResponseListener listener = new InputStreamResponseListener();
         org.eclipse.jetty.client.Request toKubelet = http.newRequest(uri)
                 .idleTimeout(follow ? STREAM_IDLE_TIMEOUT.toMillis() : 60_000, TimeUnit.MILLISECONDS);
-        toKubelet.send(listener);
         // aborting closes the connection to the node agent, which is how it learns that we left
         Runnable stop = () -> {
             toKubelet.abort(new IOException("the client of the log stream went away"));
             closeQuietly(listener);
         };
+        if (follow) {
+            // the client waits silently for new lines: no idle timeout on its connection meanwhile
+            request.getConnectionMetaData().getConnection().getEndPoint().setIdleTimeout(STREAM_IDLE_TIMEOUT.toMillis());
+            // a client that leaves while no line comes: stop reading from the node agent, whose
+            // own server then notices that we left
+            ClientDisconnect.watch(request, response, stop);
+        }
+        request.addFailureListener(failure -> stop.run());
+        toKubelet.send(listener);
+        // Relaying blocks for as long as the log is followed (a silent container's node agent
+        // does not even answer before its first line, like a kubelet): on a thread of our own,
+        // not one of the HTTP server's, which every other request (watches included) needs.
+        streamThreads.execute(() -> relay(listener, response, callback, target, follow, stop));
+    }
+
+    private static void relay(InputStreamResponseListener listener, Response response, Callback callback,
+                              PodStreamTarget target, boolean follow, Runnable stop) {
         org.eclipse.jetty.client.Response kubelet;
         try {
-            kubelet = listener.get(RESPONSE_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+            kubelet = listener.get(follow ? STREAM_IDLE_TIMEOUT.toMillis() : RESPONSE_TIMEOUT_MS, TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
-            throw KubeletErrors.unreachable(target, e.getCause());
+            fail(response, callback, KubeletErrors.unreachable(target, e.getCause()));
+            return;
         } catch (TimeoutException e) {
-            closeQuietly(listener);
-            throw KubeletErrors.unreachable(target, e);
+            stop.run();
+            fail(response, callback, KubeletErrors.unreachable(target, e));
+            return;
         } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw ApiException.unavailable("interrupted while waiting for the node agent");
+            stop.run();
+            fail(response, callback, ApiException.unavailable("the API server is stopping"));
+            return;
         }
         InputStream in = listener.getInputStream();
         if (kubelet.getStatus() != 200) {
@@ -189,24 +210,11 @@ public final class PodStreamProxy implements AutoCloseable {
             } catch (IOException e) {
                 body = new byte[0];
             }
-            throw KubeletErrors.refusal(target, kubelet.getStatus(), body);
+            fail(response, callback, KubeletErrors.refusal(target, kubelet.getStatus(), body));
+            return;
         }
-        if (follow) {
-            // the client waits silently for new lines: no idle timeout on its connection meanwhile
-            request.getConnectionMetaData().getConnection().getEndPoint().setIdleTimeout(STREAM_IDLE_TIMEOUT.toMillis());
-            // a client that leaves while no line comes: stop reading from the node agent, whose
-            // own server then notices that we left
-            ClientDisconnect.watch(request, response, stop);
-        }
-        request.addFailureListener(failure -> stop.run());
         response.setStatus(200);
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/plain");
-        // Copying blocks for as long as the log is followed: on a thread of our own, not one of
-        // the HTTP server's, which every other request (watches included) needs.
-        streamThreads.execute(() -> copy(in, response, callback, target, stop));
-    }
-
-    private static void copy(InputStream in, Response response, Callback callback, PodStreamTarget target, Runnable stop) {
         OutputStream out = Content.Sink.asOutputStream(response);
         byte[] buffer = new byte[8192];
         try (in) {
@@ -225,6 +233,17 @@ public final class PodStreamProxy implements AutoCloseable {
             stop.run();
             callback.failed(e);
         }
+    }
+
+    /** Answers a failure that happened after the request was handed to a stream thread. */
+    private static void fail(Response response, Callback callback, ApiException e) {
+        if (response.isCommitted()) {
+            callback.failed(e);
+            return;
+        }
+        response.setStatus(e.code());
+        response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
+        response.write(true, ByteBuffer.wrap(Json.bytes(Statuses.failure(e))), callback);
     }
 
     private void exec(Request request, Response response, Callback callback, PodStreamTarget target, Fields query) {
