@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.eclipse.jetty.client.ContentDecoder;
 import org.eclipse.jetty.client.ContentResponse;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.InputStreamResponseListener;
@@ -25,6 +26,7 @@ import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.client.Response;
 import org.eclipse.jetty.client.StringRequestContent;
 import org.eclipse.jetty.http.HttpMethod;
+import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.io.Transport;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
@@ -65,6 +67,15 @@ final class LibpodClient implements AutoCloseable {
         http.setMaxConnectionsPerDestination(256);
         http.setIdleTimeout(Duration.ofMinutes(5).toMillis());
         http.setFollowRedirects(false);
+        // With no decoder configured, HttpClient.start() loads org.eclipse.jetty.compression codecs
+        // through an optional import that Karaf leaves unwired: NoClassDefFoundError inside Karaf
+        // (found by activating this component there). Podman never compresses: accept "identity" only.
+        http.getContentDecoderFactories().put(new ContentDecoder.Factory("identity") {
+            @Override
+            public Content.Source newDecoderContentSource(Content.Source source) {
+                return source;
+            }
+        });
         try {
             http.start();
         } catch (Exception e) {

@@ -145,7 +145,15 @@ public final class PodmanRuntime implements ContainerRuntime, AutoCloseable {
         this.service = settings.socket() != null ? null : PodmanService.start(settings.podmanBinary(),
                 settings.serviceDirectory(), settings.containersConf(), settings.serviceStartTimeout());
         this.stopServiceOnClose = settings.stopServiceOnClose();
-        this.client = new LibpodClient(service == null ? settings.socket() : service.socket());
+        try {
+            this.client = new LibpodClient(service == null ? settings.socket() : service.socket());
+        } catch (RuntimeException | Error e) {
+            // A failed activation must not leave a service behind (Errors too: a missing class).
+            if (service != null) {
+                service.close();
+            }
+            throw e;
+        }
         try {
             LOG.info("podman runtime on {}: podman {}", client.socket(), info().version());
         } catch (RuntimeException e) {
