@@ -132,6 +132,20 @@ final class LibpodClient implements AutoCloseable {
     }
 
     private Reply send(HttpMethod method, String path, Map<String, String> params, Object body, Duration timeout) {
+        try {
+            return sendOnce(method, path, params, body, timeout);
+        } catch (PodmanUnavailableException e) {
+            // A pooled connection the service closed while idle fails the request that picks it up:
+            // a GET changes nothing, so it is safe to send it once more on a fresh connection.
+            if (method == HttpMethod.GET && e.getCause() instanceof IOException) {
+                return sendOnce(method, path, params, body, timeout);
+            }
+            throw e;
+        }
+    }
+
+    private Reply sendOnce(HttpMethod method, String path, Map<String, String> params, Object body,
+                           Duration timeout) {
         Request request = newRequest(method, path, params).timeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
         try {
             if (body != null) {

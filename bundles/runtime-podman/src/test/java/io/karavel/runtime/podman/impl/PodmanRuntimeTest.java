@@ -57,6 +57,7 @@ class PodmanRuntimeTest {
     private Path serviceDirectory;
     private PodmanRuntime runtime;
     private String imageRef;
+    private String sleeper;
 
     @BeforeAll
     void startRuntime() throws IOException {
@@ -83,11 +84,20 @@ class PodmanRuntimeTest {
         if (runtime == null) {
             return;
         }
+        // Several at once: podman takes seconds to remove a pod whose containers had exec sessions.
+        java.util.concurrent.ExecutorService removers = java.util.concurrent.Executors.newFixedThreadPool(4);
         try {
+            List<java.util.concurrent.Future<?>> removals = new ArrayList<>();
             for (String sandbox : List.copyOf(sandboxes)) {
-                runtime.removePodSandbox(sandbox);
+                removals.add(removers.submit(() -> runtime.removePodSandbox(sandbox)));
             }
+            for (java.util.concurrent.Future<?> removal : removals) {
+                removal.get();
+            }
+        } catch (InterruptedException | java.util.concurrent.ExecutionException e) {
+            throw new AssertionError("removing the test pods failed", e);
         } finally {
+            removers.shutdownNow();
             long pid = runtime.startedServicePid();
             runtime.close();
             assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false))
@@ -379,7 +389,7 @@ class PodmanRuntimeTest {
 
     @Test
     void execPassesStdinAndItsEndOfFile() throws Exception {
-        String id = sleeper("exec-stdin");
+        String id = sleeper();
         try (ExecProcess cat = runtime.exec(id, List.of("cat"), true, false)) {
             cat.stdin().write("hello\nworld\n".getBytes(StandardCharsets.UTF_8));
             cat.stdin().close();
@@ -390,7 +400,7 @@ class PodmanRuntimeTest {
 
     @Test
     void execWithoutStdinSeparatesStdoutFromStderrAndReportsTheExitCode() throws Exception {
-        String id = sleeper("exec-streams");
+        String id = sleeper();
         try (ExecProcess process = runtime.exec(id, List.of("sh", "-c", "echo out; echo err >&2; exit 3"), false,
                 false)) {
             assertThat(new String(process.stdout().readAllBytes(), StandardCharsets.UTF_8)).isEqualTo("out\n");
@@ -401,7 +411,7 @@ class PodmanRuntimeTest {
 
     @Test
     void execOnATerminalMergesOutput() throws Exception {
-        String id = sleeper("exec-tty");
+        String id = sleeper();
         try (ExecProcess process = runtime.exec(id, List.of("sh", "-c", "echo out; echo err >&2; tty"), false,
                 true)) {
             String output = new String(process.stdout().readAllBytes(), StandardCharsets.UTF_8);
@@ -413,7 +423,7 @@ class PodmanRuntimeTest {
 
     @Test
     void execOfAMissingCommandExitsWith127AndSaysWhy() throws Exception {
-        String id = sleeper("exec-missing");
+        String id = sleeper();
         try (ExecProcess process = runtime.exec(id, List.of("no-such-command"), false, false)) {
             assertThat(process.stdout().readAllBytes()).isEmpty();
             assertThat(new String(process.stderr().readAllBytes(), StandardCharsets.UTF_8))
@@ -491,8 +501,12 @@ class PodmanRuntimeTest {
         return id;
     }
 
-    private String sleeper(String podName) {
-        return start(sandbox(podName), container("sleeper", List.of("sleep", "3600"), List.of()));
+    /** One running container that the exec tests share: each pod costs seconds to remove. */
+    private String sleeper() {
+        if (sleeper == null) {
+            sleeper = start(sandbox("exec"), container("sleeper", List.of("sleep", "3600"), List.of()));
+        }
+        return sleeper;
     }
 
     private ContainerStatus awaitExit(String id) {
