@@ -31,12 +31,21 @@ final class ExecBridge {
     /** The handler for the client's WebSocket. */
     final FrameHandler clientSide = new Side(true);
 
-    /** Closes the node agent's side when the client's upgrade did not happen. */
+    /** Drops the node agent's side (which kills the command) when the client's upgrade did not happen. */
     void abandon() {
         CoreSession k = kubelet;
         if (k != null) {
-            k.close(CloseStatus.NORMAL, "the client's upgrade failed", Callback.NOOP);
+            k.abort();
         }
+    }
+
+    /** A frame's payload is valid only until its callback completes: what is sent on is a copy. */
+    static ByteBuffer copy(ByteBuffer payload) {
+        ByteBuffer copy = ByteBuffer.allocate(payload == null ? 0 : payload.remaining());
+        if (payload != null) {
+            copy.put(payload.slice()).flip();
+        }
+        return copy;
     }
 
     private final class Side implements FrameHandler {
@@ -75,18 +84,21 @@ final class ExecBridge {
                 callback.succeeded(); // the session answers it; onClosed closes the other side
                 return;
             }
+            if (opCode == OpCode.PING) {
+                // each side's pings are answered on that side (Jetty's core API leaves it to us;
+                // kubectl pings every 5 s and gives up on a session without pongs for a minute)
+                self().sendFrame(new Frame(OpCode.PONG, copy(frame.getPayload())), Callback.from(() -> {
+                    callback.succeeded();
+                    self().demand();
+                }, callback::failed), false);
+                return;
+            }
             if (!frame.isDataFrame()) {
-                callback.succeeded(); // ping and pong are each side's own business
+                callback.succeeded(); // pongs answer our own (absent) pings
                 self().demand();
                 return;
             }
-            CoreSession to = other();
-            ByteBuffer payload = frame.getPayload();
-            ByteBuffer copy = ByteBuffer.allocate(payload == null ? 0 : payload.remaining());
-            if (payload != null) {
-                copy.put(payload.slice()).flip();
-            }
-            to.sendFrame(new Frame(opCode, frame.isFin(), copy), Callback.from(() -> {
+            other().sendFrame(new Frame(opCode, frame.isFin(), copy(frame.getPayload())), Callback.from(() -> {
                 callback.succeeded();
                 self().demand();
             }, callback::failed), false);
@@ -143,6 +155,9 @@ final class ExecBridge {
 
         @Override
         public void onFrame(Frame frame, Callback callback) {
+            if (frame.getOpCode() == OpCode.PING) {
+                session.sendFrame(new Frame(OpCode.PONG, copy(frame.getPayload())), Callback.NOOP, false);
+            }
             callback.succeeded();
             if (frame.getOpCode() != OpCode.CLOSE) {
                 session.demand();

@@ -129,6 +129,19 @@ final class ExecSession implements FrameHandler {
     @Override
     public void onFrame(Frame frame, Callback callback) {
         byte opCode = frame.getOpCode();
+        if (opCode == OpCode.PING) {
+            // Jetty's core API leaves pongs to us; clients (kubectl) drop sessions without them
+            ByteBuffer ping = frame.getPayload();
+            ByteBuffer pong = ByteBuffer.allocate(ping == null ? 0 : ping.remaining());
+            if (ping != null) {
+                pong.put(ping.slice()).flip();
+            }
+            session.sendFrame(new Frame(OpCode.PONG, pong), Callback.from(() -> {
+                callback.succeeded();
+                session.demand();
+            }, callback::failed), false);
+            return;
+        }
         if (opCode != OpCode.BINARY && opCode != OpCode.CONTINUATION) {
             // control frames are answered by the session; text (base64 protocols) is not negotiated
             callback.succeeded();

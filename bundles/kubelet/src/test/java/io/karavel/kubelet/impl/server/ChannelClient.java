@@ -23,6 +23,8 @@ final class ChannelClient implements WebSocket.Listener {
     /** Completes with the close status code once the server closed the WebSocket. */
     final CompletableFuture<Integer> closed = new CompletableFuture<>();
     WebSocket socket;
+    /** Pongs received (kubectl pings every 5 s and gives up after a minute without a pong). */
+    final java.util.concurrent.atomic.AtomicInteger pongs = new java.util.concurrent.atomic.AtomicInteger();
 
     /** Connects offering {@code protocols}; fails with the handshake error when the server refuses. */
     static ChannelClient connect(URI uri, String... protocols) throws Exception {
@@ -53,6 +55,13 @@ final class ChannelClient implements WebSocket.Listener {
                         java.util.Arrays.copyOfRange(whole, 1, whole.length));
             }
         }
+        webSocket.request(1);
+        return null;
+    }
+
+    @Override
+    public CompletionStage<?> onPong(WebSocket webSocket, ByteBuffer message) {
+        pongs.incrementAndGet();
         webSocket.request(1);
         return null;
     }

@@ -330,6 +330,20 @@ class KubectlStreamsTest {
     }
 
     @Test
+    void pingsThroughTheApiServerArePonged() throws Exception {
+        // kubectl pings every 5 s and ends a session that got no pong for a minute
+        URI uri = URI.create(api.url().replace("http://", "ws://")
+                + "/api/v1/namespaces/default/pods/web/exec?command=cat&stdin=true&stdout=true");
+        ChannelClient client = ChannelClient.connect(uri, RemoteCommand.V5);
+        client.socket.sendPing(java.nio.ByteBuffer.wrap(new byte[] {1})).get(5, TimeUnit.SECONDS);
+        Eventually.eventually("a pong came back", Duration.ofSeconds(10), () -> client.pongs.get() > 0);
+        client.sendStdin("still here\n");
+        client.closeStdin();
+        assertThat(client.awaitClose()).isEqualTo(1000);
+        assertThat(client.text(1)).isEqualTo("still here\n");
+    }
+
+    @Test
     void watchUpgradesStillGetThePlainAnswer() throws Exception {
         // fabric8 asks for WebSocket watches first; the API server answers 200 so it falls back to HTTP
         Throwable failure = org.assertj.core.api.Assertions.catchThrowable(() -> ChannelClient.connect(

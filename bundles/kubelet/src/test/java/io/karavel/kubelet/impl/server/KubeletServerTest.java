@@ -159,6 +159,15 @@ class KubeletServerTest {
     }
 
     @Test
+    void pingsArePonged() throws Exception {
+        ChannelClient client = ChannelClient.connect(ws(execPath("command=cat&stdin=true&stdout=true")), RemoteCommand.V5);
+        client.socket.sendPing(java.nio.ByteBuffer.wrap(new byte[] {7})).get(5, TimeUnit.SECONDS);
+        eventually("a pong came back", () -> client.pongs.get() > 0);
+        client.closeStdin();
+        assertThat(client.awaitClose()).isEqualTo(1000);
+    }
+
+    @Test
     void execSpeaksV4ForTheFabric8Client() throws Exception {
         ChannelClient client = ChannelClient.connect(ws(execPath("command=echo&command=hi&stdout=true")),
                 RemoteCommand.V4, "base64.channel.k8s.io");
