@@ -38,6 +38,7 @@ final class ExecSession implements FrameHandler {
     private final Executor streamThreads;
     private final AtomicBoolean stdinClosed = new AtomicBoolean();
     private final AtomicBoolean clientGone = new AtomicBoolean();
+    private final AtomicBoolean processClosed = new AtomicBoolean();
     private volatile CoreSession session;
     /** Channel of the message being received, for its continuation frames (only one reader thread). */
     private byte messageChannel = -1;
@@ -108,7 +109,14 @@ final class ExecSession implements FrameHandler {
             send(ByteBuffer.wrap(message));
             session.close(CloseStatus.NORMAL, null, Callback.NOOP);
         }
-        process.close();
+        closeProcess();
+    }
+
+    /** Closes the process once, whichever of its exit and the client's leaving comes first. */
+    private void closeProcess() {
+        if (processClosed.compareAndSet(false, true)) {
+            process.close();
+        }
     }
 
     /** Sends one binary frame and waits until it is written (back-pressure). */
@@ -216,7 +224,7 @@ final class ExecSession implements FrameHandler {
     public void onClosed(CloseStatus closeStatus, Callback callback) {
         clientGone.set(true);
         // the client left (or we closed after the exit Status): the command must not outlive it
-        process.close();
+        closeProcess();
         callback.succeeded();
     }
 }
