@@ -306,6 +306,8 @@ public final class PodmanRuntime implements ContainerRuntime, AutoCloseable {
     @Override
     public PodSandbox runPodSandbox(PodSandboxConfig config) {
         List<JsonNode> existing = listPods(List.of(MANAGED_LABEL + "=true", POD_UID_LABEL + "=" + config.uid()));
+        // Podman ANDs label filters; checked here too, so that a looser podman cannot mix up pods.
+        existing.removeIf(pod -> !config.uid().equals(pod.path("Labels").path(POD_UID_LABEL).asText()));
         for (JsonNode pod : existing) {
             Optional<PodSandbox> sandbox = toSandbox(pod);
             if (sandbox.isPresent() && sandbox.get().ready()) {

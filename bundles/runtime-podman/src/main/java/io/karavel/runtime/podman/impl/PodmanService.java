@@ -67,6 +67,8 @@ final class PodmanService implements AutoCloseable {
         }
         List<String> command = List.of(binary, "system", "service", "--time", "0", "unix://" + socket);
         ProcessBuilder builder = new ProcessBuilder(command)
+                // No pipes to this JVM: the service must outlive it (kill -9) untouched, to be adopted.
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve(LOG_FILE).toFile()));
         if (containersConf != null) {
