@@ -61,8 +61,12 @@ import org.slf4j.LoggerFactory;
  *       kubectl tries only after a refused WebSocket upgrade, is not served.
  * </ul>
  *
- * Problems found before a stream starts (no such pod, ambiguous container, unscheduled pod,
- * unknown node address) are answered as a {@code Status}, as for any request.
+ * Problems found from the store (no such pod, ambiguous container, unscheduled pod, unknown node
+ * address) are answered as a {@code Status} before any stream, as for any request. For logs, a
+ * refusal of the node agent is relayed as a {@code Status} with its HTTP code. For exec, a node
+ * agent that refuses or cannot be reached still gets the client's upgrade accepted, and the
+ * failure arrives as a {@code Status} on the error channel (as Kubernetes' stream translator
+ * does): a refused upgrade would make kubectl retry with SPDY and print that error instead.
  */
 public final class PodStreamProxy implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PodStreamProxy.class);
