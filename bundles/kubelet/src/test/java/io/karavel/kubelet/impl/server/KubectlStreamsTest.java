@@ -164,6 +164,13 @@ class KubectlStreamsTest {
         assertThat(ok("logs", "web", "--tail=2").out()).isEqualTo("line 2\nline 3\n");
         assertThat(ok("logs", "web", "--timestamps").out()).isEqualTo("line 1\nline 2\nline 3\n");
         assertThat(pods.lastLogOptions.get().timestamps()).isTrue();
+        ok("logs", "web", "--since=1h", "--limit-bytes=100");
+        assertThat(pods.lastLogOptions.get().limitBytes()).isEqualTo(100);
+        assertThat(pods.lastLogOptions.get().sinceTime()).isBetween(
+                java.time.Instant.now().minusSeconds(3700), java.time.Instant.now().minusSeconds(3500));
+        Kubectl.Run previous = run("logs", "web", "--previous");
+        assertThat(previous.exit()).isEqualTo(1);
+        assertThat(previous.err()).contains("previous terminated container");
     }
 
     @Test
