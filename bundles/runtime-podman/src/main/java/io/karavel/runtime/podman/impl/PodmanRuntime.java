@@ -141,7 +141,7 @@ public final class PodmanRuntime implements ContainerRuntime, AutoCloseable {
     }
 
     /** For tests and for use without OSGi. */
-    PodmanRuntime(PodmanSettings settings) {
+    public PodmanRuntime(PodmanSettings settings) {
         this.service = settings.socket() != null ? null : PodmanService.start(settings.podmanBinary(),
                 settings.serviceDirectory(), settings.containersConf(), settings.serviceStartTimeout());
         this.stopServiceOnClose = settings.stopServiceOnClose();

@@ -15,9 +15,9 @@ import java.util.Objects;
  * @param stopServiceOnClose whether closing the runtime stops the service it started
  * @param serviceStartTimeout how long a started service may take to open its socket
  */
-record PodmanSettings(Path socket, Path serviceDirectory, Path containersConf, String podmanBinary,
+public record PodmanSettings(Path socket, Path serviceDirectory, Path containersConf, String podmanBinary,
                       boolean stopServiceOnClose, Duration serviceStartTimeout) {
-    PodmanSettings {
+    public PodmanSettings {
         Objects.requireNonNull(podmanBinary, "podmanBinary");
         Objects.requireNonNull(serviceStartTimeout, "serviceStartTimeout");
         if (socket == null) {
@@ -26,7 +26,7 @@ record PodmanSettings(Path socket, Path serviceDirectory, Path containersConf, S
     }
 
     /** Settings that start a service in {@code serviceDirectory}, stopped again on close. */
-    static PodmanSettings startingService(Path serviceDirectory, Path containersConf) {
+    public static PodmanSettings startingService(Path serviceDirectory, Path containersConf) {
         return new PodmanSettings(null, serviceDirectory, containersConf, "podman", true, Duration.ofSeconds(30));
     }
 }
