@@ -239,9 +239,12 @@ node_phase() {
   local runtime=$1 target=$2 node="bench-$1-$suffix" run
   start_instance "node-$runtime" node EXTRA_JAVA_OPTS="$node_opts" KARAVEL_RUNTIME="$runtime" KARAVEL_NODE_NAME="$node" \
     KARAVEL_API_SERVER="$master_api" KARAVEL_PROCESS_IP_RANGE="127.$((150 + RANDOM % 50)).0.0/16"
+  phase_pid=$instance_pid
+  phase_home=$instance_home
+  phase_node=$node
   local pid=$instance_pid home=$instance_home
   node_homes+=("$home|$node")
-  ops wait-node --node "$node" --timeout-seconds 240
+  ops wait-node --node "$node" --timeout-seconds 180 || { phase_failed "$runtime" "the node never became Ready"; return 1; }
   echo "node $node Ready; settling ${settle}s" >&2
   sleep "$settle"
   measure "$pid" "$runtime-idle"
@@ -251,11 +254,13 @@ node_phase() {
   active_runs+=("$run")
   java -Xmx512m -cp "$classpath" io.karavel.bench.PodStartupBench --kubeconfig "$kubeconfig" \
     --node "$node" --runtime "$runtime" --pods "$pods" --concurrency "$concurrency" \
-    --target-p99-ms "$target" --run "$run" | tee -a "$results"
+    --target-p99-ms "$target" --run "$run" --timeout-seconds 600 | tee -a "$results" \
+    || { phase_failed "$runtime" "the pod startup benchmark failed"; return 1; }
 
   run="rss-$runtime-$suffix"
   active_runs+=("$run")
-  ops create-pods --node "$node" --count "$rss_pods" --run "$run" --timeout-seconds 600
+  ops create-pods --node "$node" --count "$rss_pods" --run "$run" --timeout-seconds 600 \
+    || { phase_failed "$runtime" "$rss_pods pods did not all reach Running"; return 1; }
   echo "$rss_pods pods Running; settling ${settle}s" >&2
   sleep "$settle"
   measure "$pid" "$runtime-$rss_pods-pods"
@@ -263,18 +268,32 @@ node_phase() {
   if [ "$runtime" = podman ] && [ -f "$home/var/podman/podman-service.pid" ]; then
     local service
     service=$(tr -dc '0-9' < "$home/var/podman/podman-service.pid")
-    [ -n "$service" ] && echo "podman system service (pid $service) RSS with $rss_pods pods: $(mib "$(rss_kb "$service")") MiB" | tee -a "$work/notes.txt" >&2
+    [ -n "$service" ] && echo "podman system service (pid $service, not the JVM) RSS with $rss_pods pods: $(mib "$(rss_kb "$service")") MiB" | tee -a "$work/notes.txt" >&2
   fi
-  ops delete-run --run "$run" --timeout-seconds 600
+  ops delete-run --run "$run" --timeout-seconds 600 || { phase_failed "$runtime" "the pods were not deleted"; return 1; }
   active_runs=()   # both runs' pods are gone
   stop_pid "$pid"
   remove_runtime_leftovers "$home" "$node"
 }
 
-if wants process; then node_phase process 500; fi
+# A runtime's phase that failed: say so in the results (with the node's first errors), delete its
+# pods while the node agent still runs, stop it, and go on with the next phase.
+phase_failed() {
+  local runtime=$1 why=$2 run
+  echo "runtime $runtime: not measured further: $why; first errors of its node agent:" | tee -a "$work/notes.txt" >&2
+  grep -m 3 ' ERROR ' "$phase_home/data/log/karaf.log" 2>/dev/null | cut -c 1-300 | sed 's/^/    /' | tee -a "$work/notes.txt" >&2
+  for run in "${active_runs[@]}"; do
+    ops delete-run --run "$run" --timeout-seconds 120 || true
+  done
+  active_runs=()
+  stop_pid "$phase_pid"
+  remove_runtime_leftovers "$phase_home" "$phase_node"
+}
+
+if wants process; then node_phase process 500 || true; fi
 if wants podman; then
   if command -v podman >/dev/null 2>&1 && podman image exists localhost/busybox:latest; then
-    node_phase podman 2000
+    node_phase podman 2000 || true
   else
     echo "podman or localhost/busybox:latest missing (scripts/build-busybox-image.sh): podman not measured" | tee -a "$results" >&2
   fi
