@@ -3,6 +3,7 @@ package io.karavel.itests.process;
 import static org.junit.Assert.assertThat;
 import static org.hamcrest.CoreMatchers.containsString;
 import static org.hamcrest.CoreMatchers.equalTo;
+import static org.hamcrest.CoreMatchers.startsWith;
 import static org.junit.Assume.assumeTrue;
 
 import java.nio.file.Files;
@@ -14,9 +15,10 @@ import org.junit.Before;
 import org.junit.Test;
 
 /**
- * The node agent inside the real distribution (all-in-one, process runtime): a pod runs, and
- * when the JVM is killed with {@code kill -9} and started again, the new agent adopts the pod's
- * running container instead of restarting it, and serves its logs and exec again.
+ * The node agent inside the real distribution (all-in-one): on the process runtime, when the JVM
+ * is killed with {@code kill -9} and started again, the new agent adopts the pod's running
+ * container instead of restarting it and serves its logs and exec again; on podman (the default
+ * runtime) the README's example pod runs.
  */
 public class NodeIT {
     private static final Duration WAIT = Duration.ofSeconds(90);
@@ -25,10 +27,15 @@ public class NodeIT {
     private Kubectl kubectl;
 
     @Before
-    public void startKaravel() throws Exception {
+    public void checkKubectl() {
         assumeTrue("kubectl is not installed at " + Kubectl.BINARY, Files.isExecutable(Kubectl.BINARY));
-        karavel = KaravelProcess.fromFreshCopy("node", "all-in-one").start();
+    }
+
+    private void startKaravel(String runtime) throws Exception {
+        karavel = KaravelProcess.fromFreshCopy("node-" + runtime, "all-in-one").withEnv("KARAVEL_RUNTIME", runtime).start();
         kubectl = new Kubectl(karavel.kubeconfig(), Files.createDirectories(karavel.home().resolve("kubectl-cache")));
+        Poll.until(WAIT, "node Ready", () -> kubectl.run("get", "node", karavel.nodeName(), "-o",
+                "jsonpath={.status.conditions[?(@.type==\"Ready\")].status}").stdout().equals("True"));
     }
 
     @After
@@ -45,16 +52,18 @@ public class NodeIT {
     }
 
     private void apply(String manifest) throws Exception {
-        Path source = Paths.get("src/test/resources/node", manifest);
-        Path file = karavel.home().resolve(manifest);
+        apply(Paths.get("src/test/resources/node", manifest));
+    }
+
+    private void apply(Path source) throws Exception {
+        Path file = karavel.home().resolve(source.getFileName());
         Files.writeString(file, Files.readString(source).replace("NODE", karavel.nodeName()));
         kubectl.run("apply", "-f", file.toString()).assertSuccess();
     }
 
     @Test
     public void aKilledNodeAgentAdoptsItsRunningPodsWhenItComesBack() throws Exception {
-        Poll.until(WAIT, "node Ready", () -> kubectl.run("get", "node", karavel.nodeName(), "-o",
-                "jsonpath={.status.conditions[?(@.type==\"Ready\")].status}").stdout().equals("True"));
+        startKaravel("process");
         apply("ticker.yaml");
         Poll.until(WAIT, "ticker running", () -> kubectl.run("get", "pod", "ticker", "-o",
                 "jsonpath={.status.phase}").stdout().equals("Running"));
@@ -77,5 +86,19 @@ public class NodeIT {
             return now.startsWith("tick ") && Integer.parseInt(now.substring(5)) > lastTick;
         });
         assertThat(kubectl.run("logs", "ticker").stdout(), containsString("tick 0\n"));
+    }
+
+    /** The README's example pod on the default runtime, podman, in the distribution as shipped. */
+    @Test
+    public void theExamplePodRunsOnPodman() throws Exception {
+        startKaravel("podman");
+        apply(Paths.get("../examples/pods/web-and-client.yaml"));
+        Poll.until(WAIT, "both containers ready", () -> kubectl.run("get", "pod", "web-and-client", "-o",
+                "jsonpath={.status.containerStatuses[*].ready}").stdout().equals("true true"));
+        assertThat(jsonPath("web-and-client", ".status.podIP"), startsWith("10.88."));
+        Poll.until(WAIT, "the client got the page", () -> kubectl.run("logs", "web-and-client", "-c", "client")
+                .stdout().contains("hello from web-and-client"));
+        assertThat(kubectl.run("get", "node", karavel.nodeName(), "-o", "jsonpath={.status.nodeInfo.containerRuntimeVersion}")
+                .assertSuccess().stdout(), startsWith("podman://"));
     }
 }
