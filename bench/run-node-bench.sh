@@ -7,7 +7,9 @@
 #      nodes, (210 - 10) difference / 200.
 # Usage: bench/run-node-bench.sh [--only process,podman,simulated] [--pods 100] [--concurrency 10]
 #                                [--rss-pods 50] [--settle 30] [--hollow 10,210] [--nmt]
-#                                [--node-java-opts "-XX:+UseSerialGC"]
+#                                [--node-java-opts "-XX:+UseSerialGC"] [--serial-pods 20]
+#   --serial-pods: after the 100 pods, that many more one at a time (0: none), to see the latency
+#                  without queueing behind other pods.
 #   --nmt: node JVMs run with -XX:NativeMemoryTracking=summary (a few MB of overhead) and the script
 #          keeps `jcmd VM.native_memory summary` next to the heap histograms: what the RSS is made of.
 #   --node-java-opts: EXTRA_JAVA_OPTS of the node JVMs (default: none, i.e. bin/karavel's settings).
@@ -26,6 +28,7 @@ rss_pods=50
 settle=30
 hollow="10,210"
 nmt=""
+serial_pods=20
 node_java_opts=""
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -36,6 +39,7 @@ while [ $# -gt 0 ]; do
     --settle) settle=$2; shift 2 ;;
     --hollow) hollow=$2; shift 2 ;;
     --nmt) nmt=1; shift ;;
+    --serial-pods) serial_pods=$2; shift 2 ;;
     --node-java-opts) node_java_opts=$2; shift 2 ;;
     *) echo "unknown argument $1" >&2; exit 2 ;;
   esac
@@ -256,6 +260,16 @@ node_phase() {
     --node "$node" --runtime "$runtime" --pods "$pods" --concurrency "$concurrency" \
     --target-p99-ms "$target" --run "$run" --timeout-seconds 600 | tee -a "$results" \
     || { phase_failed "$runtime" "the pod startup benchmark failed"; return 1; }
+
+  # the same one pod at a time: the latency without queueing behind other pods (diagnostic)
+  if [ "$serial_pods" -gt 0 ]; then
+    run="serial-$runtime-$suffix"
+    active_runs+=("$run")
+    java -Xmx512m -cp "$classpath" io.karavel.bench.PodStartupBench --kubeconfig "$kubeconfig" \
+      --node "$node" --runtime "$runtime" --pods "$serial_pods" --concurrency 1 \
+      --target-p99-ms "$target" --run "$run" --timeout-seconds 600 | tee -a "$results" \
+      || { phase_failed "$runtime" "the one-at-a-time pod startup benchmark failed"; return 1; }
+  fi
 
   run="rss-$runtime-$suffix"
   active_runs+=("$run")
