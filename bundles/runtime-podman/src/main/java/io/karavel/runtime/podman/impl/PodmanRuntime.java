@@ -636,13 +636,19 @@ public final class PodmanRuntime implements ContainerRuntime, AutoCloseable {
         } catch (NumberFormatException e) {
             attempt = 0;
         }
+        Instant startedAt = instant(state.path("StartedAt").asText(null));
+        Instant finishedAt = exited ? instant(state.path("FinishedAt").asText(null)) : null;
+        if (startedAt != null && finishedAt != null && finishedAt.isBefore(startedAt)) {
+            // Podman records StartedAt after the start returns: a command that exits at once can
+            // show a FinishedAt a few milliseconds earlier. Kubernetes statuses never go backwards.
+            finishedAt = startedAt;
+        }
         return new ContainerStatus(container.path("Id").asText(), container.path("Pod").asText(null),
                 labels.getOrDefault(CONTAINER_NAME_LABEL, container.path("Name").asText()), attempt, mapped, exitCode,
                 reason, error.isEmpty() ? null : LibpodClient.oneLine(error),
                 labels.getOrDefault(CONTAINER_IMAGE_LABEL, container.path("ImageName").asText()),
                 labels.getOrDefault(CONTAINER_IMAGE_REF_LABEL, "sha256:" + container.path("Image").asText()),
-                instant(container.path("Created").asText(null)), instant(state.path("StartedAt").asText(null)),
-                exited ? instant(state.path("FinishedAt").asText(null)) : null, userLabels(labels));
+                instant(container.path("Created").asText(null)), startedAt, finishedAt, userLabels(labels));
     }
 
     /** Podman's container states to the CRI's. */
