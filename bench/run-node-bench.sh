@@ -174,6 +174,26 @@ await_api() {
   exit 1
 }
 
+# --- CPU -------------------------------------------------------------------------------------
+# CPU time of a process (user + system, in clock ticks: 100 per second on Linux).
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
+podman_service_pid() {
+  local f="$1/var/podman/podman-service.pid"
+  if [ -f "$f" ]; then tr -dc '0-9' < "$f"; fi
+}
+# cpu_snapshot NODE_PID NODE_HOME: CPU ticks of the master, the node JVM and its podman service, and
+# the time in ms; cpu_note LABEL BEFORE AFTER: a line in the notes with the cores each used between.
+cpu_snapshot() {
+  local service
+  service=$(podman_service_pid "$2")
+  echo "$(cpu_ticks "$master_pid") $(cpu_ticks "$1") $([ -n "$service" ] && cpu_ticks "$service" || echo 0) $(date +%s%3N)"
+}
+cpu_note() {
+  echo "$2 $3" | awk -v label="$1" '{ s = ($8 - $4) / 1000; if (s <= 0) s = 1;
+    printf "CPU, %s (%.1f s): master %.2f cores, node agent JVM %.2f cores, podman service %.2f cores\n",
+      label, s, ($5 - $1) / 100 / s, ($6 - $2) / 100 / s, ($7 - $3) / 100 / s }' | tee -a "$work/notes.txt" >&2
+}
+
 # --- memory ------------------------------------------------------------------------------------
 mib() { awk -v kb="$1" 'BEGIN { if (kb == "" || kb < 0) print "-"; else printf "%.1f", kb / 1024 }'; }
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
@@ -250,16 +270,21 @@ node_phase() {
   node_homes+=("$home|$node")
   ops wait-node --node "$node" --timeout-seconds 180 || { phase_failed "$runtime" "the node never became Ready"; return 1; }
   echo "node $node Ready; settling ${settle}s" >&2
+  local before
+  before=$(cpu_snapshot "$pid" "$home")
   sleep "$settle"
+  cpu_note "$runtime, idle node, ${settle} s" "$before" "$(cpu_snapshot "$pid" "$home")"
   measure "$pid" "$runtime-idle"
   memory_row "node agent JVM, idle" "$runtime" 0
 
   run="startup-$runtime-$suffix"
   active_runs+=("$run")
+  before=$(cpu_snapshot "$pid" "$home")
   java -Xmx512m -cp "$classpath" io.karavel.bench.PodStartupBench --kubeconfig "$kubeconfig" \
     --node "$node" --runtime "$runtime" --pods "$pods" --concurrency "$concurrency" \
     --target-p99-ms "$target" --run "$run" --timeout-seconds 600 | tee -a "$results" \
     || { phase_failed "$runtime" "the pod startup benchmark failed"; return 1; }
+  cpu_note "$runtime, $pods pods started ($concurrency in flight) and deleted" "$before" "$(cpu_snapshot "$pid" "$home")"
 
   # the same one pod at a time: the latency without queueing behind other pods (diagnostic)
   if [ "$serial_pods" -gt 0 ]; then
@@ -276,7 +301,9 @@ node_phase() {
   ops create-pods --node "$node" --count "$rss_pods" --run "$run" --timeout-seconds 600 \
     || { phase_failed "$runtime" "$rss_pods pods did not all reach Running"; return 1; }
   echo "$rss_pods pods Running; settling ${settle}s" >&2
+  before=$(cpu_snapshot "$pid" "$home")
   sleep "$settle"
+  cpu_note "$runtime, $rss_pods pods Running (idle), ${settle} s" "$before" "$(cpu_snapshot "$pid" "$home")"
   measure "$pid" "$runtime-$rss_pods-pods"
   memory_row "node agent JVM, $rss_pods pods Running" "$runtime" "$rss_pods"
   if [ "$runtime" = podman ] && [ -f "$home/var/podman/podman-service.pid" ]; then
@@ -325,7 +352,9 @@ if wants simulated; then
     pid=$instance_pid
     ops wait-hollow-nodes --prefix "$prefix-" --count "$count" --timeout-seconds 600
     echo "$count hollow nodes Ready and renewed; settling ${settle}s" >&2
+    before=$(cpu_snapshot "$pid" "$instance_home")
     sleep "$settle"
+    cpu_note "simulated, $count hollow nodes, ${settle} s" "$before" "$(cpu_snapshot "$pid" "$instance_home")"
     measure "$pid" "hollow-$count"
     memory_row "node agent JVM, $count hollow nodes" simulated "$count nodes"
     hollow_heap[$count]=$heap_used_kb

@@ -92,6 +92,9 @@ public final class PodStartupBench {
                 @Override
                 public void eventReceived(Action action, Pod pod) {
                     long now = System.nanoTime();
+                    if (action == Action.BOOKMARK || pod.getMetadata() == null || pod.getMetadata().getName() == null) {
+                        return; // a BOOKMARK carries only a resourceVersion
+                    }
                     Sample s = samples.get(pod.getMetadata().getName());
                     if (s == null || action == Action.DELETED) {
                         return;
