@@ -36,6 +36,12 @@ public final class PodStartupBench {
 
     /** Per-pod timestamps, in {@link System#nanoTime()}; 0 = not seen (yet). */
     private static final class Sample {
+        final int index;
+
+        Sample(int index) {
+            this.index = index;
+        }
+
         volatile long sent;
         volatile long createReturned;
         volatile long added;
@@ -133,7 +139,7 @@ public final class PodStartupBench {
                     inFlight.acquire();
                     String name = String.format(Locale.ROOT, "%s-%03d", runId, i);
                     Pod pod = BenchCluster.pod(namespace, name, node, image, runId);
-                    Sample s = new Sample();
+                    Sample s = new Sample(i);
                     samples.put(name, s);
                     final String ns = namespace;
                     creators.execute(() -> {
@@ -207,6 +213,21 @@ public final class PodStartupBench {
         row(runtime, "create request (API round trip)", create, "-", "-");
         row(runtime, "create → first watch event (ADDED)", added, "-", "-");
         row(runtime, "first watch event → Running (node agent + status write)", addedToRunning, "-", "-");
+
+        // Does a pod wait longer when more pods already run on the node? Median per tenth, in
+        // creation order (the pods stay until the end of the run).
+        int groups = Math.min(10, pods);
+        StringBuilder byOrder = new StringBuilder();
+        for (int g = 0; g < groups; g++) {
+            int from = g * pods / groups;
+            int to = (g + 1) * pods / groups;
+            long[] group = samples.values().stream().filter(s -> s.index >= from && s.index < to && s.running != 0)
+                    .mapToLong(s -> s.running - s.sent).sorted().toArray();
+            byOrder.append(g == 0 ? "" : ", ").append(from + 1).append('-').append(to).append(": ")
+                    .append(ms(BenchCluster.percentile(group, 50)));
+        }
+        System.out.println();
+        System.out.println("create → Running, median ms by creation order (pods " + byOrder + ")");
     }
 
     private static void row(String runtime, String what, long[] sortedNanos, String target, String met) {
