@@ -21,7 +21,7 @@ import org.junit.Test;
  * runtime) the README's example pod runs.
  */
 public class NodeIT {
-    private static final Duration WAIT = Duration.ofSeconds(90);
+    private static final Duration WAIT = Duration.ofSeconds(180);
 
     private KaravelProcess karavel;
     private Kubectl kubectl;

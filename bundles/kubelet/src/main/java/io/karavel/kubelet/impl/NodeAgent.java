@@ -47,13 +47,10 @@ public final class NodeAgent implements AutoCloseable {
     /** Starts serving, registers the Node (retrying until the API server answers) and runs its pods. */
     public synchronized void start() throws Exception {
         pods = new PodManager(settings, client, runtime, executors, clock);
-        int port = -1;
         if (settings.kubeletPort() >= 0) {
             server = new KubeletServer(settings.nodeAddress(), settings.kubeletPort(), pods);
             server.start();
-            port = server.port();
         }
-        status = new NodeStatusReporter(client, settings, runtime.info(), port, clock);
         lease = new LeaseHeartbeat(client, settings.nodeName(), settings.leaseDurationSeconds(), clock);
         // Registration and the first heartbeat happen on the timer thread, retried until they work:
         // the API server may start after the node (all-in-one boots both at once).
@@ -71,6 +68,10 @@ public final class NodeAgent implements AutoCloseable {
         }
         try {
             if (node == null) {
+                if (status == null) {
+                    // Asking the runtime happens here, off the activation thread, retried with the beat.
+                    status = new NodeStatusReporter(client, settings, runtime.info(), port(), clock);
+                }
                 node = status.register();
                 pods.start();
                 LOG.info("node {} is up: runtime {} {}", settings.nodeName(), runtime.name(), runtime.info().version());

@@ -1,25 +1,17 @@
 package io.karavel.kubelet.impl;
 
 import static io.karavel.testing.Eventually.eventually;
-import static io.karavel.testing.Eventually.eventuallyGet;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.karavel.runtime.podman.impl.PodmanRuntime;
 import io.karavel.runtime.podman.impl.PodmanSettings;
 import io.karavel.testing.Kubectl;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The node agent running real podman pods (the default runtime), through the API server and the
@@ -27,59 +19,27 @@ import org.junit.jupiter.api.io.TempDir;
  * status for an image that cannot be pulled, and the grace period of a deletion. The runtime
  * starts its own podman service (with the project's containers.conf) and stops it at the end.
  */
-class PodmanNodeTest {
+class PodmanNodeTest extends NodeTestSupport {
 
-    static final String NODE = "podman-node";
-    static final Duration WAIT = Duration.ofSeconds(90);
+    private PodmanRuntime runtime;
 
-    @TempDir
-    static Path dir;
-    static TestCluster cluster;
-    static KubernetesClient client;
-    static PodmanRuntime runtime;
-    static Kubectl kubectl;
-
-    @BeforeAll
-    static void start() throws Exception {
-        cluster = new TestCluster(dir);
-        client = cluster.client();
-        Path containersConf = Path.of("../../config/podman/containers.conf").toAbsolutePath().normalize();
-        runtime = new PodmanRuntime(PodmanSettings.startingService(dir.resolve("podman"), containersConf));
-        cluster.startNode(NODE, runtime);
-        kubectl = new Kubectl(Files.createDirectories(dir.resolve("kubectl-home")), cluster.kubeconfig());
-        eventually("node registered", WAIT, () -> client.nodes().withName(NODE).get() != null);
+    @Override
+    String nodeName() {
+        return "podman-node";
     }
 
-    @AfterEach
-    void deletePods() throws Exception {
-        client.pods().inNamespace("default").delete();
-        eventually("pods gone", WAIT, () -> client.pods().inNamespace("default").list().getItems().isEmpty());
+    @Override
+    PodmanRuntime runtime() {
+        if (runtime == null) {
+            Path containersConf = Path.of("../../config/podman/containers.conf").toAbsolutePath().normalize();
+            runtime = new PodmanRuntime(PodmanSettings.startingService(dir.resolve("podman"), containersConf));
+        }
+        return runtime;
     }
 
     @AfterAll
-    static void stop() throws Exception {
-        cluster.close();
+    void stopPodman() {
         runtime.close(); // stops the podman service it started
-    }
-
-    static void apply(String yaml) throws Exception {
-        Path file = Files.createTempFile(dir, "pod", ".yaml");
-        Files.writeString(file, yaml.replace("NODE", NODE));
-        Kubectl.Run run = kubectl.run("apply", "-f", file.toString());
-        assertThat(run.exit()).as(run.err()).isZero();
-    }
-
-    static Pod waitFor(String name, String what, Predicate<Pod> condition) throws Exception {
-        return eventuallyGet(name + " " + what, WAIT, () -> {
-            Pod p = client.pods().inNamespace("default").withName(name).get();
-            return p != null && p.getStatus() != null && p.getStatus().getContainerStatuses() != null
-                    && condition.test(p) ? p : null;
-        });
-    }
-
-    static ContainerStatus container(Pod pod, String name) {
-        return pod.getStatus().getContainerStatuses().stream().filter(c -> c.getName().equals(name)).findFirst()
-                .orElseThrow();
     }
 
     @Test

@@ -1,87 +1,40 @@
 package io.karavel.kubelet.impl;
 
 import static io.karavel.testing.Eventually.eventually;
-import static io.karavel.testing.Eventually.eventuallyGet;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.karavel.runtime.process.impl.ProcessRuntime;
 import io.karavel.testing.Kubectl;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.function.Predicate;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The node agent running real pods on the process runtime, driven through the API server with
  * the real kubectl: pod networking, restart policies and back-off, probes, logs and exec,
  * graceful deletion, and adoption by a restarted agent.
  */
-class ProcessNodeTest {
+class ProcessNodeTest extends NodeTestSupport {
 
     static final String NODE = "proc-node";
-    static final Duration WAIT = Duration.ofSeconds(60);
 
-    @TempDir
-    static Path dir;
-    static TestCluster cluster;
-    static KubernetesClient client;
-    static ProcessRuntime runtime;
-    static NodeAgent agent;
-    static Kubectl kubectl;
+    private ProcessRuntime runtime;
 
-    @BeforeAll
-    static void start() throws Exception {
-        cluster = new TestCluster(dir);
-        client = cluster.client();
-        runtime = new ProcessRuntime(dir.resolve("runtime"), "127.78.0.0/16", "test");
-        agent = cluster.startNode(NODE, runtime);
-        kubectl = new Kubectl(Files.createDirectories(dir.resolve("kubectl-home")), cluster.kubeconfig());
-        eventually("node registered", WAIT, () -> client.nodes().withName(NODE).get() != null);
+    @Override
+    String nodeName() {
+        return NODE;
     }
 
-    @AfterEach
-    void deletePods() throws Exception {
-        client.pods().inNamespace("default").delete();
-        eventually("pods gone", WAIT, () -> client.pods().inNamespace("default").list().getItems().isEmpty());
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        cluster.close();
-    }
-
-    /** Applies a pod manifest (YAML) bound to the test node with kubectl. */
-    static void apply(String yaml) throws Exception {
-        Path file = Files.createTempFile(dir, "pod", ".yaml");
-        Files.writeString(file, yaml.replace("NODE", NODE));
-        Kubectl.Run run = kubectl.run("apply", "-f", file.toString());
-        assertThat(run.exit()).as(run.err()).isZero();
-    }
-
-    static Pod waitFor(String name, String what, Predicate<Pod> condition) throws Exception {
-        return eventuallyGet(name + " " + what, WAIT, () -> {
-            Pod p = client.pods().inNamespace("default").withName(name).get();
-            return p != null && p.getStatus() != null && condition.test(p) ? p : null;
-        });
-    }
-
-    static ContainerStatus container(Pod pod, String name) {
-        return pod.getStatus().getContainerStatuses().stream().filter(c -> c.getName().equals(name)).findFirst()
-                .orElseThrow();
-    }
-
-    static boolean isReady(Pod pod) {
-        return pod.getStatus().getConditions() != null && pod.getStatus().getConditions().stream()
-                .anyMatch(c -> c.getType().equals("Ready") && c.getStatus().equals("True"));
+    @Override
+    ProcessRuntime runtime() {
+        if (runtime == null) {
+            runtime = new ProcessRuntime(dir.resolve("runtime"), "127.78.0.0/16", "test");
+        }
+        return runtime;
     }
 
     @Test
@@ -256,11 +209,10 @@ class ProcessNodeTest {
                     command: [sleep, '3600']
                     readinessProbe: {exec: {command: [test, -f, READY]}, periodSeconds: 1}
                 """.replace("READY", ready.toString()));
-        Pod before = waitFor("survivor", "Ready", ProcessNodeTest::isReady);
+        Pod before = waitFor("survivor", "Ready", NodeTestSupport::isReady);
         String containerId = container(before, "app").getContainerID();
 
-        cluster.stopNode(agent);
-        agent = cluster.startNode(TestCluster.settings(NODE, dir.resolve("kubelet-" + NODE), 0), runtime);
+        restartAgent();
 
         // The new agent keeps the same container and follows it: its probes see the flag go.
         Files.delete(ready);

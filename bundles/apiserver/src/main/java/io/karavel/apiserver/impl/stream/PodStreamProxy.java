@@ -6,6 +6,8 @@ import io.karavel.apiserver.impl.http.RequestInfo;
 import io.karavel.apiserver.impl.rest.ApiException;
 import io.karavel.apiserver.impl.rest.Json;
 import io.karavel.apiserver.impl.rest.Statuses;
+import io.karavel.jetty.ClientDisconnect;
+import io.karavel.jetty.HttpClients;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -24,7 +26,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.eclipse.jetty.client.ContentDecoder;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.InputStreamResponseListener;
 import org.eclipse.jetty.http.HttpHeader;
@@ -100,15 +101,7 @@ public final class PodStreamProxy implements AutoCloseable {
         http.setConnectTimeout(CONNECT_TIMEOUT_MS);
         http.setIdleTimeout(60_000);
         http.setFollowRedirects(false);
-        // With no decoder configured, HttpClient.start() looks up org.eclipse.jetty.compression
-        // codecs (an optional import that Karaf may leave unwired: NoClassDefFoundError). Log
-        // streams are never compressed anyway: "identity" is the only encoding we accept.
-        http.getContentDecoderFactories().put(new ContentDecoder.Factory("identity") {
-            @Override
-            public Content.Source newDecoderContentSource(Content.Source source) {
-                return source;
-            }
-        });
+        HttpClients.identityEncodingOnly(http);
         http.start();
         webSockets = new WebSocketComponents();
         webSockets.start();

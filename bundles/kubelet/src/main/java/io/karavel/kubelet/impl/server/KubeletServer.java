@@ -2,6 +2,7 @@ package io.karavel.kubelet.impl.server;
 
 import io.karavel.api.runtime.ExecProcess;
 import io.karavel.api.runtime.LogOptions;
+import io.karavel.jetty.ClientDisconnect;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;

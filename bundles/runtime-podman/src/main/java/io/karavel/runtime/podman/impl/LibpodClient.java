@@ -3,6 +3,7 @@ package io.karavel.runtime.podman.impl;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.MissingNode;
+import io.karavel.jetty.HttpClients;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -18,7 +19,6 @@ import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import org.eclipse.jetty.client.ContentDecoder;
 import org.eclipse.jetty.client.ContentResponse;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.InputStreamResponseListener;
@@ -67,15 +67,7 @@ final class LibpodClient implements AutoCloseable {
         http.setMaxConnectionsPerDestination(256);
         http.setIdleTimeout(Duration.ofMinutes(5).toMillis());
         http.setFollowRedirects(false);
-        // With no decoder configured, HttpClient.start() loads org.eclipse.jetty.compression codecs
-        // through an optional import that Karaf leaves unwired: NoClassDefFoundError inside Karaf
-        // (found by activating this component there). Podman never compresses: accept "identity" only.
-        http.getContentDecoderFactories().put(new ContentDecoder.Factory("identity") {
-            @Override
-            public Content.Source newDecoderContentSource(Content.Source source) {
-                return source;
-            }
-        });
+        HttpClients.identityEncodingOnly(http);
         try {
             http.start();
         } catch (Exception e) {

@@ -134,6 +134,7 @@ public final class PodmanRuntime implements ContainerRuntime, AutoCloseable {
     private final PodmanService service;
     private final boolean stopServiceOnClose;
     private final LibpodClient client;
+    private final RuntimeInfo info;
 
     @Activate
     public PodmanRuntime(Config config) {
@@ -155,7 +156,8 @@ public final class PodmanRuntime implements ContainerRuntime, AutoCloseable {
             throw e;
         }
         try {
-            LOG.info("podman runtime on {}: podman {}", client.socket(), info().version());
+            this.info = readInfo();
+            LOG.info("podman runtime on {}: podman {}", client.socket(), info.version());
         } catch (RuntimeException e) {
             close();
             throw e;
@@ -197,6 +199,10 @@ public final class PodmanRuntime implements ContainerRuntime, AutoCloseable {
 
     @Override
     public RuntimeInfo info() {
+        return info; // read once: the version of a running service does not change
+    }
+
+    private RuntimeInfo readInfo() {
         LibpodClient.Reply reply = client.get("/version", Map.of());
         String version = reply.body().path("Version").asText("");
         if (!reply.ok() || version.isEmpty()) {
