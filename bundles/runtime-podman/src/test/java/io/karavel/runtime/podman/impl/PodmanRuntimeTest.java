@@ -16,6 +16,7 @@ import io.karavel.api.runtime.PodSandbox;
 import io.karavel.api.runtime.PodSandboxConfig;
 import io.karavel.api.runtime.RuntimeInfo;
 import io.karavel.api.runtime.RuntimeLabels;
+import io.karavel.testing.Eventually;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -530,21 +531,10 @@ class PodmanRuntimeTest {
     }
 
     private static <T> T eventually(Supplier<Optional<T>> probe, String what) {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (true) {
-            Optional<T> value = probe.get();
-            if (value.isPresent()) {
-                return value.get();
-            }
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            try {
-                Thread.sleep(50);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError("interrupted waiting for " + what);
-            }
+        try {
+            return Eventually.eventuallyGet(what, WAIT, () -> probe.get().orElse(null));
+        } catch (Exception e) {
+            throw new AssertionError("waiting for " + what + " failed", e);
         }
     }
 

@@ -1,10 +1,10 @@
 package io.karavel.runtime.process.impl;
 
-import static io.karavel.runtime.process.impl.Eventually.eventually;
+import static io.karavel.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.karavel.api.runtime.ContainerStatus;
 import io.karavel.api.runtime.ContainerStatus.State;
+import io.karavel.api.runtime.ContainerStatus;
 import io.karavel.api.runtime.LogOptions;
 import io.karavel.api.runtime.PodSandbox;
 import java.nio.file.Files;

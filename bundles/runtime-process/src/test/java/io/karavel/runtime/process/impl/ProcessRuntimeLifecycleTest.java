@@ -5,11 +5,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.karavel.api.runtime.ContainerConfig;
 import io.karavel.api.runtime.ContainerRuntimeException;
-import io.karavel.api.runtime.ContainerStatus;
 import io.karavel.api.runtime.ContainerStatus.State;
+import io.karavel.api.runtime.ContainerStatus;
 import io.karavel.api.runtime.ImagePullPolicy;
 import io.karavel.api.runtime.LogOptions;
 import io.karavel.api.runtime.PodSandbox;
+import io.karavel.testing.Eventually;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.Arrays;

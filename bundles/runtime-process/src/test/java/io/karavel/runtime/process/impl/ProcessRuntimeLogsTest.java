@@ -1,6 +1,6 @@
 package io.karavel.runtime.process.impl;
 
-import static io.karavel.runtime.process.impl.Eventually.eventually;
+import static io.karavel.testing.Eventually.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.karavel.api.runtime.ContainerNotFoundException;
@@ -11,7 +11,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
-
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.assertj.core.api.Assertions;

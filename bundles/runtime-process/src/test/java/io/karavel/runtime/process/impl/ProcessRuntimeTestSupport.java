@@ -1,6 +1,6 @@
 package io.karavel.runtime.process.impl;
 
-import static io.karavel.runtime.process.impl.Eventually.eventually;
+import static io.karavel.testing.Eventually.eventually;
 
 import io.karavel.api.runtime.ContainerConfig;
 import io.karavel.api.runtime.ContainerStatus;
