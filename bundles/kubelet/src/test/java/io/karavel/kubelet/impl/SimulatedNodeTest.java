@@ -47,6 +47,10 @@ class SimulatedNodeTest {
                 .anyMatch(c -> c.getType().equals("Ready") && c.getStatus().equals("True"));
     }
 
+    static Lease lease() {
+        return client.resources(Lease.class).inNamespace(LeaseHeartbeat.NAMESPACE).withName("hollow-a").get();
+    }
+
     @Test
     void registersTheNodeWithCapacityLabelsAndAReadyCondition() throws Exception {
         eventually("node registered with status", Duration.ofSeconds(20), () -> {
@@ -105,9 +109,12 @@ class SimulatedNodeTest {
         assertThat(cs.getContainerID()).startsWith("simulated://");
         assertThat(cs.getStarted()).isTrue();
 
-        // The status is written only when it changes: it stays at one version while nothing happens.
+        // The status is written only when it changes: it stays at one version while nothing happens,
+        // here two heartbeats of the node (ten pod sync periods).
         String version = running.getMetadata().getResourceVersion();
-        Thread.sleep(1500); // several sync periods: proving a non-event needs waiting
+        ZonedDateTime beat = lease().getSpec().getRenewTime();
+        eventually("two more heartbeats", Duration.ofSeconds(20),
+                () -> lease().getSpec().getRenewTime().isAfter(beat.plusSeconds(1)));
         assertThat(client.pods().inNamespace("default").withName("sim-web").get().getMetadata().getResourceVersion())
                 .isEqualTo(version);
 
