@@ -66,6 +66,10 @@ class ProcessNodeTest extends NodeTestSupport {
 
         eventually("the client got the page", WAIT,
                 () -> kubectl.run("logs", "duo", "-c", "client").out().contains("hello from duo"));
+        eventually("describe shows the node agent's events", WAIT, () -> {
+            String described = kubectl.run("describe", "pod", "duo").out();
+            return described.contains("Created container: web") && described.contains("Started container client");
+        });
         Kubectl.Run exec = kubectl.run("exec", "duo", "-c", "client", "--", "sh", "-c", "echo $POD_IP; exit 3");
         assertThat(exec.out().trim()).isEqualTo(pod.getStatus().getPodIP());
         assertThat(exec.exit()).isEqualTo(3);
@@ -92,6 +96,8 @@ class ProcessNodeTest extends NodeTestSupport {
                 && "CrashLoopBackOff".equals(container(p, "app").getState().getWaiting().getReason()));
         eventually("kubectl shows CrashLoopBackOff", WAIT,
                 () -> kubectl.run("get", "pod", "crasher", "--no-headers").out().contains("CrashLoopBackOff"));
+        eventually("a BackOff event", WAIT, () -> kubectl.run("describe", "pod", "crasher").out()
+                .contains("Back-off restarting failed container app in pod crasher_default"));
         Kubectl.Run previous = kubectl.run("logs", "crasher", "--previous");
         assertThat(previous.out()).contains("attempt");
     }
@@ -153,6 +159,10 @@ class ProcessNodeTest extends NodeTestSupport {
                 """.replace("STARTED", started.toString()).replace("READY", ready.toString()));
         waitFor("probed", "liveness restarts", p -> p.getStatus().getContainerStatuses() != null
                 && container(p, "live").getRestartCount() >= 1);
+        eventually("Unhealthy and Killing events", WAIT, () -> {
+            String events = kubectl.run("get", "events", "--field-selector", "involvedObject.name=probed").out();
+            return events.contains("Liveness probe failed") && events.contains("failed liveness probe, will be restarted");
+        });
 
         Pod pod = waitFor("probed", "gated running", p -> container(p, "gated").getState().getRunning() != null);
         assertThat(container(pod, "gated").getStarted()).isFalse();

@@ -43,7 +43,8 @@ public final class PodManager implements PodStreams, AutoCloseable {
                       AgentExecutors executors, Clock clock) {
         ObjectLookup lookup = ObjectLookup.of(client);
         this.ctx = new PodContext(settings, client, runtime, executors, clock, new EnvResolver(lookup),
-                new VolumeManager(settings.rootDir(), lookup), new Prober(runtime));
+                new VolumeManager(settings.rootDir(), lookup), new Prober(runtime),
+                new EventRecorder(client, settings.nodeName(), executors.work(), clock));
     }
 
     public void start() {

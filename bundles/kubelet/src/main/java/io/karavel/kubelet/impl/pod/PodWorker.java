@@ -207,6 +207,8 @@ final class PodWorker {
                         ContainerProbes p = probesFor(c, latest);
                         if (p.killReason() != null) {
                             LOG.info("pod {}: killing container {}: {}", describe(), c.getName(), p.killReason());
+                            ctx.events().normal(current, c.getName(), "Killing", "Container " + c.getName() + " "
+                                    + p.killReason() + ", will be restarted");
                             p.close();
                             probes.remove(c.getName());
                             ctx.runtime().stopContainer(latest.id(), killGrace(current, c));
@@ -296,7 +298,9 @@ final class PodWorker {
             ImagePullPolicy policy = ImagePullPolicy.of(c.getImagePullPolicy(), c.getImage());
             Instant notBefore = imageBackoff.restartNotBefore(name, lastImageFailure.get(name), now);
             if (notBefore != null) {
-                waiting.put(name, new Waiting("ImagePullBackOff", "Back-off pulling image \"" + c.getImage() + "\""));
+                if (setWaiting(name, new Waiting("ImagePullBackOff", "Back-off pulling image \"" + c.getImage() + "\""))) {
+                    ctx.events().normal(current, name, "BackOff", "Back-off pulling image \"" + c.getImage() + "\"");
+                }
                 wakeAt(notBefore);
                 return;
             }
@@ -309,6 +313,8 @@ final class PodWorker {
                 lastImageFailure.put(name, now);
                 waiting.put(name, new Waiting(policy == ImagePullPolicy.NEVER ? "ErrImageNeverPull" : "ErrImagePull",
                         e.getMessage()));
+                ctx.events().warning(current, name, "Failed", "Failed to pull image \"" + c.getImage() + "\": "
+                        + e.getMessage());
                 wakeAt(now.plus(imageBackoff.currentDelay(name)));
                 return;
             }
@@ -325,12 +331,14 @@ final class PodWorker {
                     c.getWorkingDir(), ctx.volumes().mounts(current, c), Resources.limits(c),
                     Boolean.TRUE.equals(c.getStdin()), Boolean.TRUE.equals(c.getTty()), labels);
             String id = ctx.runtime().createContainer(sandbox.id(), config);
+            ctx.events().normal(current, name, "Created", "Created container: " + name);
             try {
                 ctx.runtime().startContainer(id);
             } catch (ContainerRuntimeException e) {
                 ctx.runtime().removeContainer(id);
                 throw e;
             }
+            ctx.events().normal(current, name, "Started", "Started container " + name);
             waiting.remove(name);
             lastStartFailure.remove(name);
             // Keep the previous instance (for `kubectl logs --previous`), remove older ones.
@@ -341,8 +349,11 @@ final class PodWorker {
             }
             LOG.debug("pod {}: started container {} (attempt {})", describe(), name, attempt);
         } catch (ContainerConfigException e) {
-            waiting.put(name, new Waiting(e.reason(), e.getMessage()));
+            if (setWaiting(name, new Waiting(e.reason(), e.getMessage()))) {
+                ctx.events().warning(current, name, "Failed", "Error: " + e.getMessage());
+            }
         } catch (ContainerRuntimeException e) {
+            ctx.events().warning(current, name, "Failed", "Error: " + e.getMessage());
             crashBackoff.restarted(name, now);
             lastStartFailure.put(name, now);
             waiting.put(name, new Waiting("RunContainerError", e.getMessage()));
@@ -365,14 +376,22 @@ final class PodWorker {
         Instant notBefore = crashBackoff.restartNotBefore(name, latest.finishedAt(), now);
         if (notBefore != null) {
             Duration delay = crashBackoff.currentDelay(name);
-            waiting.put(name, new Waiting("CrashLoopBackOff", "back-off " + delay.toSeconds()
-                    + "s restarting failed container=" + name + " pod=" + current.getMetadata().getName() + "_"
-                    + current.getMetadata().getNamespace() + "(" + uid + ")"));
+            String pod = current.getMetadata().getName() + "_" + current.getMetadata().getNamespace() + "(" + uid + ")";
+            if (setWaiting(name, new Waiting("CrashLoopBackOff", "back-off " + delay.toSeconds()
+                    + "s restarting failed container=" + name + " pod=" + pod))) {
+                ctx.events().warning(current, name, "BackOff", "Back-off restarting failed container " + name
+                        + " in pod " + pod);
+            }
             wakeAt(notBefore);
             return;
         }
         crashBackoff.restarted(name, now);
         start(current, c, latest.attempt() + 1, byName);
+    }
+
+    /** Sets why a container waits; true when that changed (then worth an Event). */
+    private boolean setWaiting(String name, Waiting why) {
+        return !why.equals(waiting.put(name, why));
     }
 
     private void wakeAt(Instant when) {
@@ -387,7 +406,8 @@ final class PodWorker {
                 p.close();
             }
             p = new ContainerProbes(c, running.id(), sandbox.ip(), ctx.prober(), ctx.runtime().simulated(),
-                    ctx.executors().timers(), ctx.executors().work(), this::signal);
+                    ctx.executors().timers(), ctx.executors().work(), this::signal,
+                    message -> ctx.events().warning(lastKnown, c.getName(), "Unhealthy", message));
             probes.put(c.getName(), p);
         }
         return p;
@@ -447,6 +467,7 @@ final class PodWorker {
             List<CompletableFuture<Void>> stops = new ArrayList<>();
             for (ContainerStatus c : containers()) {
                 if (c.state() == State.RUNNING || c.state() == State.CREATED) {
+                    ctx.events().normal(known, c.name(), "Killing", "Stopping container " + c.name());
                     stops.add(CompletableFuture.runAsync(
                             () -> ctx.runtime().stopContainer(c.id(), Duration.ofSeconds(grace)), ctx.executors().work()));
                 }

@@ -9,6 +9,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 
 /**
  * The probes of one running container instance and what they concluded, with the kubelet's
@@ -16,7 +17,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * started; readiness starts false (true at once without a probe); liveness and startup failing
  * {@code failureThreshold} times in a row ask for the container to be killed; readiness flips after
  * {@code successThreshold} successes or {@code failureThreshold} failures in a row. Every change
- * of a conclusion calls {@code onChange} (the pod worker then syncs).
+ * of a conclusion calls {@code onChange} (the pod worker then syncs); every failed probe calls
+ * {@code onFailure} with the kubelet's message ("Readiness probe failed: ...").
  */
 public final class ContainerProbes implements AutoCloseable {
 
@@ -25,6 +27,7 @@ public final class ContainerProbes implements AutoCloseable {
     private final String podIp;
     private final Prober prober;
     private final Runnable onChange;
+    private final Consumer<String> onFailure;
     private final boolean simulated;
     private final List<ScheduledFuture<?>> tasks = new ArrayList<>();
 
@@ -37,12 +40,14 @@ public final class ContainerProbes implements AutoCloseable {
      * successful at once and nothing is scheduled.
      */
     public ContainerProbes(Container container, String containerId, String podIp, Prober prober,
-                           boolean simulated, ScheduledExecutorService timers, Executor work, Runnable onChange) {
+                           boolean simulated, ScheduledExecutorService timers, Executor work, Runnable onChange,
+                           Consumer<String> onFailure) {
         this.container = container;
         this.containerId = containerId;
         this.podIp = podIp;
         this.prober = prober;
         this.onChange = onChange;
+        this.onFailure = onFailure;
         this.simulated = simulated;
         started = simulated || container.getStartupProbe() == null;
         ready = simulated || container.getReadinessProbe() == null;
@@ -53,7 +58,15 @@ public final class ContainerProbes implements AutoCloseable {
         }
     }
 
-    private enum Kind { STARTUP, LIVENESS, READINESS }
+    private enum Kind {
+        STARTUP("Startup"), LIVENESS("Liveness"), READINESS("Readiness");
+
+        final String label;
+
+        Kind(String label) {
+            this.label = label;
+        }
+    }
 
     private void schedule(Kind kind, Probe probe, ScheduledExecutorService timers, Executor work) {
         if (probe == null) {
@@ -79,6 +92,7 @@ public final class ContainerProbes implements AutoCloseable {
             } else {
                 failures[0]++;
                 successes[0] = 0;
+                onFailure.accept(kind.label + " probe failed: " + result.message());
             }
             boolean changed = false;
             switch (kind) {
@@ -87,13 +101,13 @@ public final class ContainerProbes implements AutoCloseable {
                         started = true;
                         changed = true;
                     } else if (failures[0] >= failureThreshold) {
-                        killReason = "Startup probe failed: " + result.message();
+                        killReason = "failed startup probe";
                         changed = true;
                     }
                 }
                 case LIVENESS -> {
                     if (!result.success() && failures[0] >= failureThreshold) {
-                        killReason = "Liveness probe failed: " + result.message();
+                        killReason = "failed liveness probe";
                         changed = true;
                     }
                 }
