@@ -212,8 +212,9 @@ measure() {
     "$jcmd" "$pid" GC.run >/dev/null
     sleep 1
     info=$("$jcmd" "$pid" GC.heap_info)
-    # G1: " garbage-first heap   total 90112K, used 48231K [...]"; " Metaspace  used 47364K, ..."
-    heap_used_kb=$(echo "$info" | awk '/heap/ && /used/ {for (i = 1; i < NF; i++) if ($i == "used") {gsub(/[^0-9]/, "", $(i+1)); print $(i+1); exit}}')
+    # G1: " garbage-first heap   total 90112K, used 48231K [...]"; Serial: one such line per
+    # generation ("def new generation", "tenured generation"), summed; " Metaspace  used 47364K, ..."
+    heap_used_kb=$(echo "$info" | awk '/total/ && /used/ {for (i = 1; i < NF; i++) if ($i == "used") {v = $(i+1); gsub(/[^0-9]/, "", v); sum += v}} END {print sum + 0}')
     metaspace_kb=$(echo "$info" | awk '/Metaspace/ {for (i = 1; i < NF; i++) if ($i == "used") {gsub(/[^0-9]/, "", $(i+1)); print $(i+1); exit}}')
     "$jcmd" "$pid" GC.class_histogram > "$work/histogram-$label.txt" 2>&1 || true
     # threads by name, digits folded: shows what grows with pods or nodes
