@@ -8,11 +8,13 @@
 # Usage: bench/run-node-bench.sh [--only process,podman,simulated] [--pods 100] [--concurrency 10]
 #                                [--rss-pods 50] [--settle 30] [--hollow 10,210] [--nmt]
 #                                [--node-java-opts "-XX:+UseSerialGC"] [--serial-pods 20]
+#                                [--sync-period-ms 1000]
 #   --serial-pods: after the 100 pods, that many more one at a time (0: none), to see the latency
 #                  without queueing behind other pods.
 #   --nmt: node JVMs run with -XX:NativeMemoryTracking=summary (a few MB of overhead) and the script
 #          keeps `jcmd VM.native_memory summary` next to the heap histograms: what the RSS is made of.
 #   --node-java-opts: EXTRA_JAVA_OPTS of the node JVMs (default: none, i.e. bin/karavel's settings).
+#   --sync-period-ms: a diagnostic: the node agents' sync.period.millis (default: the shipped cfg's).
 # Needs the distribution built (karaf-dist/target/karavel-*.tar.gz); it is copied and unpacked into a
 # temp directory per instance (the build's own assembly is never run). Every JVM it starts gets free
 # ports, is stopped by pid at the end, and its pods are deleted through the API first.
@@ -29,6 +31,7 @@ settle=30
 hollow="10,210"
 nmt=""
 serial_pods=20
+sync_period_ms=""
 node_java_opts=""
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -40,6 +43,7 @@ while [ $# -gt 0 ]; do
     --hollow) hollow=$2; shift 2 ;;
     --nmt) nmt=1; shift ;;
     --serial-pods) serial_pods=$2; shift 2 ;;
+    --sync-period-ms) sync_period_ms=$2; shift 2 ;;
     --node-java-opts) node_java_opts=$2; shift 2 ;;
     *) echo "unknown argument $1" >&2; exit 2 ;;
   esac
@@ -80,6 +84,9 @@ start_instance() {
   instance_home="$work/$name"
   mkdir -p "$instance_home"
   tar -xzf "$work/karavel.tar.gz" -C "$instance_home" --strip-components=1
+  if [ -n "$sync_period_ms" ] && [ "$profile" = node ]; then
+    sed -i "s/^sync.period.millis *=.*/sync.period.millis = $sync_period_ms/" "$instance_home/etc/io.karavel.kubelet.cfg"
+  fi
   local rmi_registry rmi_server
   rmi_registry=$(free_port)
   rmi_server=$(free_port)
