@@ -79,9 +79,13 @@ public final class NodeAgentComponent {
                 + " written even when unchanged")
         int status_report_interval_seconds() default 300;
 
-        @AttributeDefinition(name = "sync.period.millis", description = "How often each pod is compared with what its"
-                + " runtime runs (notices exited containers)")
+        @AttributeDefinition(name = "sync.period.millis", description = "How often the runtime's containers are"
+                + " relisted to notice changes (exits); only the pods concerned are synced")
         int sync_period_millis() default 1000;
+
+        @AttributeDefinition(name = "pod.resync.period.seconds", description = "How often every pod is synced even"
+                + " when nothing seems to have changed")
+        int pod_resync_period_seconds() default 30;
 
         @AttributeDefinition(name = "backoff.initial.seconds", description = "First restart back-off of a failing container")
         int backoff_initial_seconds() default 10;
@@ -167,6 +171,7 @@ public final class NodeAgentComponent {
                 Duration.ofSeconds(config.status_update_interval_seconds()),
                 Duration.ofSeconds(config.status_report_interval_seconds()),
                 Duration.ofMillis(config.sync_period_millis()),
+                Duration.ofSeconds(config.pod_resync_period_seconds()),
                 Duration.ofSeconds(config.backoff_initial_seconds()),
                 Duration.ofSeconds(config.backoff_max_seconds()),
                 config.capacity_cpu().isBlank() ? Integer.toString(Runtime.getRuntime().availableProcessors())

@@ -16,7 +16,9 @@ import java.util.Map;
  * @param leaseDurationSeconds the Lease's {@code leaseDurationSeconds}
  * @param statusUpdateInterval how often the Node status is recomputed (and written if changed)
  * @param statusReportInterval how often it is written even when unchanged
- * @param syncPeriod how often each pod is compared with its runtime state (container exits)
+ * @param syncPeriod how often the runtime's containers are relisted to notice changes (exits), which
+ *     wake the pods concerned
+ * @param podResyncPeriod how often every pod is synced even when nothing seems to have changed
  * @param backoffInitial first restart back-off after a container failure (Kubernetes: 10 s)
  * @param backoffMax longest restart back-off (Kubernetes: 5 min)
  * @param cpu the node's CPU capacity ("4", "500m")
@@ -26,7 +28,8 @@ import java.util.Map;
  */
 public record NodeAgentSettings(String nodeName, String nodeAddress, int kubeletPort, Path rootDir,
                                 Duration heartbeatInterval, int leaseDurationSeconds, Duration statusUpdateInterval,
-                                Duration statusReportInterval, Duration syncPeriod, Duration backoffInitial,
+                                Duration statusReportInterval, Duration syncPeriod, Duration podResyncPeriod,
+                                Duration backoffInitial,
                                 Duration backoffMax, String cpu, String memory, int maxPods,
                                 Map<String, String> labels) {
     public NodeAgentSettings {
@@ -36,7 +39,8 @@ public record NodeAgentSettings(String nodeName, String nodeAddress, int kubelet
     /** The same settings for another node name (hollow nodes share one configuration). */
     public NodeAgentSettings withNodeName(String name, int port) {
         return new NodeAgentSettings(name, nodeAddress, port, rootDir, heartbeatInterval, leaseDurationSeconds,
-                statusUpdateInterval, statusReportInterval, syncPeriod, backoffInitial, backoffMax, cpu, memory,
+                statusUpdateInterval, statusReportInterval, syncPeriod, podResyncPeriod, backoffInitial, backoffMax,
+                cpu, memory,
                 maxPods, labels);
     }
 }

@@ -15,7 +15,7 @@ import java.util.Map;
 /**
  * A control plane for node agent tests: the real API server on a free loopback port over an
  * in-memory store, a fabric8 client to it, and node agents started on demand with test-friendly
- * timings (1 s heartbeats, 200 ms pod syncs, 1 s restart back-off).
+ * timings (1 s heartbeats, a 200 ms relist, 5 s pod resyncs, 1 s restart back-off).
  */
 public final class TestCluster implements AutoCloseable {
 
@@ -49,7 +49,8 @@ public final class TestCluster implements AutoCloseable {
 
     public static NodeAgentSettings settings(String nodeName, Path rootDir, int kubeletPort) {
         return new NodeAgentSettings(nodeName, "127.0.0.1", kubeletPort, rootDir, Duration.ofSeconds(1), 40,
-                Duration.ofSeconds(1), Duration.ofMinutes(5), Duration.ofMillis(200), Duration.ofSeconds(1),
+                Duration.ofSeconds(1), Duration.ofMinutes(5), Duration.ofMillis(200), Duration.ofSeconds(5),
+                Duration.ofSeconds(1),
                 Duration.ofSeconds(8), "4", "8Gi", 110, Map.of());
     }
 

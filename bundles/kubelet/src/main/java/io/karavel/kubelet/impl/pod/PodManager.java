@@ -19,7 +19,13 @@ import java.io.OutputStream;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,6 +44,9 @@ public final class PodManager implements PodStreams, AutoCloseable {
     private final Map<String, PodSandbox> adoptable = new ConcurrentHashMap<>();
     private volatile SharedIndexInformer<Pod> informer;
     private volatile boolean closed;
+    private final AtomicBoolean relisting = new AtomicBoolean();
+    private Map<String, String> lastRelist = Map.of();
+    private ScheduledFuture<?> relists;
 
     public PodManager(NodeAgentSettings settings, KubernetesClient client, ContainerRuntime runtime,
                       AgentExecutors executors, Clock clock) {
@@ -76,6 +85,12 @@ public final class PodManager implements PodStreams, AutoCloseable {
                 }
             }
         });
+        long period = ctx.settings().syncPeriod().toMillis();
+        relists = ctx.executors().timers().scheduleWithFixedDelay(() -> {
+            if (relisting.compareAndSet(false, true)) {
+                ctx.executors().work().execute(this::relist);
+            }
+        }, period, period, TimeUnit.MILLISECONDS);
         informer.start().whenComplete((ok, error) -> {
             if (error == null && !closed) {
                 ctx.executors().work().execute(this::removeOrphans);
@@ -93,6 +108,49 @@ public final class PodManager implements PodStreams, AutoCloseable {
         PodWorker worker = workers.computeIfAbsent(uid, u -> new PodWorker(ctx, pod, adoptable.remove(u),
                 finished -> workers.remove(finished.uid(), finished)));
         worker.update(pod);
+    }
+
+    /**
+     * The pod lifecycle event generator: one list of every container per period; the pods whose
+     * containers appeared, disappeared or changed state since the last list are synced. One
+     * request per node and period, whatever the number of pods.
+     */
+    private void relist() {
+        try {
+            if (closed || workers.isEmpty()) {
+                return;
+            }
+            Map<String, String> now = new HashMap<>();
+            for (ContainerStatus c : ctx.runtime().listAllContainers()) {
+                now.put(c.id(), c.sandboxId() + "|" + c.state() + "|" + c.exitCode());
+            }
+            Set<String> changedSandboxes = new HashSet<>();
+            Map<String, String> before = lastRelist;
+            now.forEach((id, state) -> {
+                if (!state.equals(before.get(id))) {
+                    changedSandboxes.add(state.substring(0, state.indexOf('|')));
+                }
+            });
+            before.forEach((id, state) -> {
+                if (!now.containsKey(id)) {
+                    changedSandboxes.add(state.substring(0, state.indexOf('|')));
+                }
+            });
+            lastRelist = now;
+            if (!changedSandboxes.isEmpty()) {
+                for (PodWorker w : workers.values()) {
+                    PodSandbox sandbox = w.sandbox();
+                    if (sandbox != null && changedSandboxes.contains(sandbox.id())) {
+                        w.signal();
+                    }
+                }
+            }
+        } catch (RuntimeException e) {
+            LOG.debug("node {}: relisting the runtime's containers failed: {}", ctx.settings().nodeName(),
+                    e.getMessage());
+        } finally {
+            relisting.set(false);
+        }
     }
 
     /** Sandboxes of this node whose pod no longer exists: what a restart left behind. */
@@ -190,6 +248,9 @@ public final class PodManager implements PodStreams, AutoCloseable {
     @Override
     public void close() {
         closed = true;
+        if (relists != null) {
+            relists.cancel(false);
+        }
         if (informer != null) {
             informer.stop();
         }

@@ -39,7 +39,8 @@ import org.slf4j.LoggerFactory;
  * runtime runs and does the next step (sandbox, init containers in order, containers, restarts
  * with back-off, kills asked by probes, termination), then writes the status if it changed.
  * Syncs of one pod never overlap; they run when the pod object changes, when a probe changes its
- * mind, when a back-off ends, and every sync period (to notice containers that exited).
+ * mind, when a back-off ends, when the node's relist sees one of its containers change (exit),
+ * and every resync period.
  */
 final class PodWorker {
 
@@ -81,7 +82,7 @@ final class PodWorker {
         this.onFinished = onFinished;
         this.crashBackoff = new Backoff(ctx.settings().backoffInitial(), ctx.settings().backoffMax());
         this.imageBackoff = new Backoff(ctx.settings().backoffInitial(), ctx.settings().backoffMax());
-        long period = ctx.settings().syncPeriod().toMillis();
+        long period = ctx.settings().podResyncPeriod().toMillis();
         this.resync = ctx.executors().timers().scheduleWithFixedDelay(this::signal, period, period, TimeUnit.MILLISECONDS);
     }
 

@@ -38,10 +38,16 @@ public final class Prober {
         }
     }
 
-    private final HttpClient http = HttpClient.newBuilder()
-            .followRedirects(HttpClient.Redirect.NEVER)
-            .connectTimeout(Duration.ofSeconds(10))
-            .build();
+    /**
+     * One HTTP client for every node agent of the JVM, made on the first httpGet probe: a client
+     * owns a selector thread, and hollow nodes (hundreds per JVM) never probe.
+     */
+    private static final class Http {
+        static final HttpClient CLIENT = HttpClient.newBuilder()
+                .followRedirects(HttpClient.Redirect.NEVER)
+                .connectTimeout(Duration.ofSeconds(10))
+                .build();
+    }
     private final ContainerRuntime runtime;
 
     public Prober(ContainerRuntime runtime) {
@@ -69,7 +75,7 @@ public final class Prober {
                         request.header(h.getName(), h.getValue());
                     }
                 }
-                HttpResponse<Void> response = http.sendAsync(request.build(), HttpResponse.BodyHandlers.discarding())
+                HttpResponse<Void> response = Http.CLIENT.sendAsync(request.build(), HttpResponse.BodyHandlers.discarding())
                         .get(timeoutSeconds, TimeUnit.SECONDS);
                 int code = response.statusCode();
                 return code >= 200 && code < 400 ? Result.ok()

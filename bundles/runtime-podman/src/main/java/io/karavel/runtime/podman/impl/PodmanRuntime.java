@@ -613,6 +613,38 @@ public final class PodmanRuntime implements ContainerRuntime, AutoCloseable {
         return statuses;
     }
 
+    /**
+     * One list request for every container this runtime created (the node agent's relist): the
+     * summary podman's list gives (state, exit code, labels), without inspecting each container.
+     */
+    @Override
+    public List<ContainerStatus> listAllContainers() {
+        LibpodClient.Reply reply = client.get("/containers/json",
+                Map.of("filters", "{\"label\":[" + toJson(MANAGED_LABEL + "=true") + "]}", "all", "true"));
+        if (!reply.ok()) {
+            throw new ContainerRuntimeException("cannot list containers: " + reply.message());
+        }
+        List<ContainerStatus> all = new ArrayList<>();
+        for (JsonNode c : reply.body()) {
+            if (c.path("IsInfra").asBoolean(false)) {
+                continue;
+            }
+            Map<String, String> labels = labels(c.path("Labels"));
+            ContainerStatus.State state = state(c.path("State").asText(""));
+            int exitCode = state == ContainerStatus.State.EXITED ? c.path("ExitCode").asInt() : 0;
+            int attempt;
+            try {
+                attempt = Integer.parseInt(labels.getOrDefault(CONTAINER_ATTEMPT_LABEL, "0"));
+            } catch (NumberFormatException e) {
+                attempt = 0;
+            }
+            all.add(new ContainerStatus(c.path("Id").asText(), c.path("Pod").asText(null),
+                    labels.getOrDefault(CONTAINER_NAME_LABEL, ""), attempt, state, exitCode, null, null,
+                    c.path("Image").asText(null), null, null, null, null, userLabels(labels)));
+        }
+        return all;
+    }
+
     @Override
     public Optional<ContainerStatus> containerStatus(String containerId) {
         LibpodClient.Reply reply = client.get("/containers/" + containerId + "/json", Map.of());
