@@ -34,6 +34,7 @@ public final class NodeAgent implements AutoCloseable {
     private volatile Node node;
     private ScheduledFuture<?> heartbeats;
     private ScheduledFuture<?> statusUpdates;
+    private volatile boolean closing;
 
     public NodeAgent(NodeAgentSettings settings, KubernetesClient client, ContainerRuntime runtime,
                      AgentExecutors executors, Clock clock) {
@@ -63,7 +64,7 @@ public final class NodeAgent implements AutoCloseable {
     }
 
     private synchronized void heartbeat() {
-        if (heartbeats == null) {
+        if (heartbeats == null || closing) {
             return;
         }
         try {
@@ -112,7 +113,14 @@ public final class NodeAgent implements AutoCloseable {
     }
 
     @Override
-    public synchronized void close() throws Exception {
+    public void close() throws Exception {
+        closing = true; // no heartbeat starts any more; one in progress fails fast (no long retries)
+        synchronized (this) {
+            closeNow();
+        }
+    }
+
+    private void closeNow() throws Exception {
         if (heartbeats != null) {
             heartbeats.cancel(false);
             heartbeats = null;

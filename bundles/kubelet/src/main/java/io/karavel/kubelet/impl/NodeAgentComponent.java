@@ -154,6 +154,10 @@ public final class NodeAgentComponent {
                 .withWatchReconnectLimit(-1)
                 .withMaxConcurrentRequests(4096)
                 .withMaxConcurrentRequestsPerHost(4096)
+                // The agent retries on its own rhythm (heartbeats, pod resyncs): a request that
+                // cannot reach the API server fails fast instead of backing off for many seconds.
+                .withRequestRetryBackoffLimit(1)
+                .withRequestRetryBackoffInterval(200)
                 .build();
         return new KubernetesClientBuilder().withConfig(config).withHttpClientFactory(new JdkHttpClientFactory())
                 .build();
