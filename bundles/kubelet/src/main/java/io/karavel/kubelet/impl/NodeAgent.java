@@ -94,17 +94,8 @@ public final class NodeAgent implements AutoCloseable {
         }
     }
 
-    /** Whether the Node is registered (the agent has reached the API server once). */
-    public boolean registered() {
-        return node != null;
-    }
-
     public String nodeName() {
         return settings.nodeName();
-    }
-
-    public PodManager pods() {
-        return pods;
     }
 
     /** The port of its HTTP server, -1 without one. */

@@ -232,11 +232,6 @@ public final class NodeAgentComponent {
         return base == null ? path.toAbsolutePath() : Path.of(base).resolve(path);
     }
 
-    /** The agents this component runs (one, or the hollow nodes). */
-    List<NodeAgent> agents() {
-        return List.copyOf(agents);
-    }
-
     @Deactivate
     void deactivate() {
         for (NodeAgent agent : agents) {

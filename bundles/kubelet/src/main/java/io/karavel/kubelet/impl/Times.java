@@ -12,8 +12,4 @@ public final class Times {
     public static String format(Instant instant) {
         return instant == null ? null : DateTimeFormatter.ISO_INSTANT.format(instant.truncatedTo(ChronoUnit.SECONDS));
     }
-
-    public static Instant parse(String time) {
-        return time == null || time.isEmpty() ? null : Instant.parse(time);
-    }
 }

@@ -176,11 +176,6 @@ public final class PodManager implements PodStreams, AutoCloseable {
         }
     }
 
-    /** How many pods this node runs (workers alive), for tests and introspection. */
-    public int podCount() {
-        return workers.size();
-    }
-
     // ---------------------------------------------------------------------------------------------
     // Logs and exec for the node agent's HTTP server
 

@@ -28,7 +28,6 @@ public final class ContainerProbes implements AutoCloseable {
     private final Prober prober;
     private final Runnable onChange;
     private final Consumer<String> onFailure;
-    private final boolean simulated;
     private final List<ScheduledFuture<?>> tasks = new ArrayList<>();
 
     private volatile boolean started;
@@ -48,7 +47,6 @@ public final class ContainerProbes implements AutoCloseable {
         this.prober = prober;
         this.onChange = onChange;
         this.onFailure = onFailure;
-        this.simulated = simulated;
         started = simulated || container.getStartupProbe() == null;
         ready = simulated || container.getReadinessProbe() == null;
         if (!simulated) {
@@ -157,10 +155,6 @@ public final class ContainerProbes implements AutoCloseable {
     /** Why the container must be killed (a failed liveness or startup probe), else {@code null}. */
     public String killReason() {
         return killReason;
-    }
-
-    public boolean simulated() {
-        return simulated;
     }
 
     @Override
