@@ -1,7 +1,9 @@
 package io.karavel.apiserver.impl;
 
 import io.karavel.api.store.KeyExistsException;
+import io.karavel.api.client.ObjectClient;
 import io.karavel.api.store.Store;
+import io.karavel.apiserver.impl.client.LocalObjectClient;
 import io.karavel.api.store.StoreKeys;
 import io.karavel.apiserver.api.ApiServerStatus;
 import io.karavel.apiserver.impl.admission.AdmissionChain;
@@ -45,6 +47,7 @@ public final class ApiServer implements AutoCloseable {
     private final ResourceRegistry registry = new ResourceRegistry();
     private final AdmissionChain admission = AdmissionChain.empty();
     private final ResourceService service;
+    private final ObjectClient objectClient;
     private Server server;
     private ScheduledExecutorService scheduler;
     private CrdController crds;
@@ -58,10 +61,16 @@ public final class ApiServer implements AutoCloseable {
         this.settings = settings;
         BuiltinResources.registerAll(registry);
         this.service = new ResourceService(store, admission, Clock.systemUTC());
+        this.objectClient = new LocalObjectClient(service, registry);
     }
 
     public ResourceRegistry registry() {
         return registry;
+    }
+
+    /** The API in process, for control-plane components (controllers, scheduler). */
+    public ObjectClient objectClient() {
+        return objectClient;
     }
 
     /** Opens the listener, creates the system namespaces, writes the kubeconfig; then ready. */

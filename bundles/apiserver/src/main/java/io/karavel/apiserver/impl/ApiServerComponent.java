@@ -1,9 +1,12 @@
 package io.karavel.apiserver.impl;
 
+import io.karavel.api.client.ObjectClient;
 import io.karavel.api.store.Store;
 import io.karavel.apiserver.api.ApiServerRuntime;
 import io.karavel.apiserver.api.ApiServerStatus;
 import java.nio.file.Path;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -41,13 +44,19 @@ public final class ApiServerComponent implements ApiServerRuntime {
     }
 
     private final ApiServer server;
+    private final ServiceRegistration<ObjectClient> objectClient;
 
     @Activate
     public ApiServerComponent(
-            @Reference(name = "store", policyOption = ReferencePolicyOption.GREEDY) Store store, Config config)
+            @Reference(name = "store", policyOption = ReferencePolicyOption.GREEDY) Store store,
+            Config config,
+            BundleContext context)
             throws Exception {
         this.server = new ApiServer(store, new ApiServerSettings(config.host(), config.port(), kubeconfigPath(config.kubeconfig_path())));
         server.start();
+        // Registered by hand rather than as a second DS service interface: the client belongs to
+        // this server instance and must come and go with it (a store swap restarts both).
+        this.objectClient = context.registerService(ObjectClient.class, server.objectClient(), null);
     }
 
     static Path kubeconfigPath(String configured) {
@@ -64,6 +73,7 @@ public final class ApiServerComponent implements ApiServerRuntime {
 
     @Deactivate
     void deactivate() throws Exception {
+        objectClient.unregister();
         server.close();
     }
 

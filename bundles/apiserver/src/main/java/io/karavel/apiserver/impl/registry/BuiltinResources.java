@@ -64,6 +64,14 @@ public final class BuiltinResources {
                 "", "v1", "Service", "services", "service", true, List.of("svc"), all,
                 Service.class, List.of(Subresource.status("Service")), new ServiceStrategy()));
         registry.register(new ResourceType(
+                "", "v1", "Endpoints", "endpoints", "endpoints", true, List.of("ep"), none,
+                io.fabric8.kubernetes.api.model.Endpoints.class, List.of(),
+                new SimpleStrategy(false, FieldSelector.COMMON_FIELDS, BuiltinColumns.ENDPOINTS)));
+        registry.register(new ResourceType(
+                "discovery.k8s.io", "v1", "EndpointSlice", "endpointslices", "endpointslice", true, none, none,
+                io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice.class, List.of(),
+                new SimpleStrategy(false, FieldSelector.COMMON_FIELDS, BuiltinColumns.ENDPOINT_SLICE)));
+        registry.register(new ResourceType(
                 "", "v1", "Node", "nodes", "node", false, List.of("no"), none,
                 Node.class, List.of(Subresource.status("Node")), new NodeStrategy()));
         registry.register(new ResourceType(

@@ -66,6 +66,45 @@ public final class BuiltinColumns {
                     + "/" + o.path("involvedObject").path("name").asText("")),
             TableColumn.of("Message", o -> o.path("message").asText("")));
 
+    /** {@code ENDPOINTS}: up to three ready {@code ip:port} pairs, then "+ N more...", as kubectl. */
+    public static final List<TableColumn> ENDPOINTS = List.of(
+            TableColumn.of("Endpoints", BuiltinColumns::endpoints));
+
+    public static final List<TableColumn> ENDPOINT_SLICE = List.of(
+            TableColumn.of("AddressType", o -> o.path("addressType").asText("")),
+            TableColumn.of("Ports", o -> {
+                List<String> ports = new java.util.ArrayList<>();
+                o.path("ports").forEach(p -> ports.add(p.path("port").asText("")));
+                return ports.isEmpty() ? "<unset>" : String.join(",", ports);
+            }),
+            TableColumn.of("Endpoints", o -> {
+                List<String> addresses = new java.util.ArrayList<>();
+                o.path("endpoints").forEach(e -> e.path("addresses").forEach(a -> addresses.add(a.asText())));
+                return abbreviate(addresses);
+            }));
+
+    private static String endpoints(com.fasterxml.jackson.databind.JsonNode o) {
+        List<String> all = new java.util.ArrayList<>();
+        for (com.fasterxml.jackson.databind.JsonNode subset : o.path("subsets")) {
+            for (com.fasterxml.jackson.databind.JsonNode address : subset.path("addresses")) {
+                if (subset.path("ports").isEmpty()) {
+                    all.add(address.path("ip").asText());
+                }
+                for (com.fasterxml.jackson.databind.JsonNode port : subset.path("ports")) {
+                    all.add(address.path("ip").asText() + ":" + port.path("port").asText());
+                }
+            }
+        }
+        return all.isEmpty() ? "<none>" : abbreviate(all);
+    }
+
+    private static String abbreviate(List<String> items) {
+        if (items.size() <= 3) {
+            return String.join(",", items);
+        }
+        return String.join(",", items.subList(0, 3)) + " + " + (items.size() - 3) + " more...";
+    }
+
     public static final List<TableColumn> LEASE = List.of(
             TableColumn.of("Holder", o -> o.path("spec").path("holderIdentity").asText("")));
 
