@@ -53,7 +53,6 @@ wants() { case ",$only," in *",$1,"*) return 0 ;; *) return 1 ;; esac; }
 
 archive="$(ls "$root"/karaf-dist/target/karavel-*.tar.gz 2>/dev/null | head -1 || true)"
 [ -n "$archive" ] || { echo "no karaf-dist/target/karavel-*.tar.gz: build the distribution first" >&2; exit 1; }
-jcmd="$(command -v jcmd || ls /usr/lib/jvm/java-17-openjdk-amd64/bin/jcmd 2>/dev/null || ls /usr/lib/jvm/*/bin/jcmd 2>/dev/null | head -1 || true)"
 
 echo "building the benchmark" >&2
 mvn -o -q -f "$here/pom.xml" package dependency:build-classpath -Dmdep.outputFile=target/classpath.txt
@@ -66,53 +65,20 @@ rm -rf "$here/target/node-bench"
 : > "$results"
 echo "work directory: $work" >&2
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
-
 # --- instances -------------------------------------------------------------------------------
-started_pids=()     # JVMs this script started, in start order
+# shellcheck source=lib/instances.sh
+source "$here/lib/instances.sh"   # start_instance, stop_pid, await_api, cpu_ticks, rss_kb, mib, ...
 node_homes=()       # homes of node instances (for leftovers of the runtimes)
 active_runs=()      # benchmark runs whose pods may still exist
 master_api=""
 master_pid=""
 kubeconfig=""
 
-# start_instance NAME PROFILE [VAR=VALUE...]: unpacks a fresh copy and runs `bin/karavel run` in the
-# background; sets $instance_pid (the JVM: bin/karavel and bin/karaf exec) and $instance_home.
-start_instance() {
-  local name=$1 profile=$2
-  shift 2
-  instance_home="$work/$name"
-  mkdir -p "$instance_home"
-  tar -xzf "$work/karavel.tar.gz" -C "$instance_home" --strip-components=1
-  if [ -n "$sync_period_ms" ] && [ "$profile" = node ]; then
-    sed -i "s/^sync.period.millis *=.*/sync.period.millis = $sync_period_ms/" "$instance_home/etc/io.karavel.kubelet.cfg"
+# the node agents' sync period, when --sync-period-ms asks for another one
+prepare_instance_home() {
+  if [ -n "$sync_period_ms" ] && [ "$2" = node ]; then
+    sed -i "s/^sync.period.millis *=.*/sync.period.millis = $sync_period_ms/" "$1/etc/io.karavel.kubelet.cfg"
   fi
-  local rmi_registry rmi_server
-  rmi_registry=$(free_port)
-  rmi_server=$(free_port)
-  env KARAVEL_API_PORT="$(free_port)" \
-      ORG_APACHE_KARAF_SHELL_SSHPORT="$(free_port)" \
-      ORG_APACHE_KARAF_MANAGEMENT_RMIREGISTRYPORT="$rmi_registry" \
-      ORG_APACHE_KARAF_MANAGEMENT_RMISERVERPORT="$rmi_server" \
-      ORG_APACHE_KARAF_MANAGEMENT_SERVICEURL="service:jmx:rmi://127.0.0.1:$rmi_server/jndi/rmi://127.0.0.1:$rmi_registry/karaf-root" \
-      KARAVEL_KUBELET_PORT=0 \
-      "$@" \
-      "$instance_home/bin/karavel" run --profile "$profile" > "$instance_home/console.log" 2>&1 < /dev/null &
-  instance_pid=$!
-  started_pids+=("$instance_pid")
-  echo "$name: profile $profile, pid $instance_pid, home $instance_home" >&2
-}
-
-stop_pid() {
-  local pid=$1 waited=0
-  kill -0 "$pid" 2>/dev/null || return 0
-  kill -TERM "$pid" 2>/dev/null || true
-  while kill -0 "$pid" 2>/dev/null && [ $waited -lt 600 ]; do sleep 0.1; waited=$((waited + 1)); done
-  if kill -0 "$pid" 2>/dev/null; then
-    echo "pid $pid still running after 60 s: SIGKILL" >&2
-    kill -KILL "$pid" 2>/dev/null || true
-  fi
-  wait "$pid" 2>/dev/null || true
 }
 
 ops() { java -Xmx256m -cp "$classpath" io.karavel.bench.NodeBenchOps "$@" --kubeconfig "$kubeconfig"; }
@@ -170,20 +136,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-await_api() {
-  local url=$1 home=$2 pid=$3
-  for _ in $(seq 1 2400); do
-    kill -0 "$pid" 2>/dev/null || { tail -20 "$home/console.log" >&2; echo "instance exited" >&2; exit 1; }
-    if [ -f "$home/etc/kubeconfig" ] && curl -fsS -m 2 "$url/readyz" >/dev/null 2>&1; then return 0; fi
-    sleep 0.1
-  done
-  echo "API server at $url not ready after 240 s" >&2
-  exit 1
-}
-
 # --- CPU -------------------------------------------------------------------------------------
-# CPU time of a process (user + system, in clock ticks: 100 per second on Linux).
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
 podman_service_pid() {
   local f="$1/var/podman/podman-service.pid"
   if [ -f "$f" ]; then tr -dc '0-9' < "$f"; fi
@@ -202,9 +155,6 @@ cpu_note() {
 }
 
 # --- memory ------------------------------------------------------------------------------------
-mib() { awk -v kb="$1" 'BEGIN { if (kb == "" || kb < 0) print "-"; else printf "%.1f", kb / 1024 }'; }
-rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
-threads() { awk '/^Threads:/ {print $2}' "/proc/$1/status"; }
 
 # measure PID LABEL: sets rss_before_kb, rss_after_kb, heap_used_kb, metaspace_kb, thread_count; the
 # class histogram after GC goes to $work/histogram-LABEL.txt.
