@@ -1,0 +1,836 @@
+package io.karavel.scheduler.impl;
+
+import io.fabric8.kubernetes.api.model.Binding;
+import io.fabric8.kubernetes.api.model.BindingBuilder;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.NodeCondition;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodCondition;
+import io.karavel.api.client.ObjectClient;
+import io.karavel.api.client.PatchType;
+import io.karavel.api.controller.EventRecorder;
+import io.karavel.api.controller.InformerListener;
+import io.karavel.api.controller.LeaderElection;
+import io.karavel.api.controller.SharedInformers;
+import io.karavel.api.scheduler.FilterPlugin;
+import io.karavel.api.scheduler.FilterStatus;
+import io.karavel.api.scheduler.NodeInfo;
+import io.karavel.api.scheduler.PodInfo;
+import io.karavel.api.scheduler.ProfileInfo;
+import io.karavel.api.scheduler.SchedulerRuntime;
+import io.karavel.api.scheduler.SchedulingProfile;
+import io.karavel.api.scheduler.ScorePlugin;
+import io.karavel.scheduler.plugins.Pods;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeSet;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The scheduler, after kube-scheduler: a queue of pending pods, a cache of nodes and the pods on
+ * them, and one scheduling thread that pops a pod, filters the nodes (in parallel, stopping once
+ * enough feasible nodes are found), scores the feasible ones with the pod's profile, assumes the
+ * pod on the best node and hands the binding to a worker.
+ *
+ * <p>Profiles and plugins come and go at any time (OSGi whiteboard); the registry is
+ * copy-on-write and each cycle works on one snapshot of it. Plain Java: the DS component wraps it,
+ * tests and the benchmark construct it directly.
+ */
+public final class Scheduler implements SchedulerRuntime, AutoCloseable {
+    /** The scheduler name that means "the default profile". */
+    public static final String DEFAULT_SCHEDULER = "default-scheduler";
+    /** Fewest nodes a cycle looks at before it may stop early, as in kube-scheduler. */
+    static final int MIN_FEASIBLE_NODES_TO_FIND = 100;
+    static final int MIN_FEASIBLE_NODES_PERCENTAGE = 5;
+
+    private static final Logger LOG = LoggerFactory.getLogger(Scheduler.class);
+
+    private record Named<T>(String name, T plugin) {}
+
+    /** Everything installed, replaced as a whole on every change. */
+    private record Registry(
+            List<Named<SchedulingProfile>> profiles,
+            List<Named<FilterPlugin>> filters,
+            List<Named<ScorePlugin>> scores) {
+        static final Registry EMPTY = new Registry(List.of(), List.of(), List.of());
+
+        <T> T find(List<Named<T>> list, String name) {
+            for (Named<T> n : list) {
+                if (n.name().equals(name)) {
+                    return n.plugin();
+                }
+            }
+            return null;
+        }
+    }
+
+    /** A profile resolved against the installed plugins. */
+    private record Compiled(
+            String name,
+            List<String> filterNames,
+            List<FilterPlugin> filters,
+            List<ScorePlugin> scores,
+            long[] weights,
+            List<String> missing,
+            int percentageOfNodesToScore) {}
+
+    private final SharedInformers informers;
+    private final ObjectClient client;
+    private final Clock clock;
+    private final SchedulingQueue queue;
+    private final SchedulerCache cache = new SchedulerCache();
+    private final Object registryLock = new Object();
+    private volatile Registry registry = Registry.EMPTY;
+    private volatile SchedulerSettings settings;
+    private volatile Consumer<String> defaultProfilePersister = p -> {};
+    private final LongAdder scheduled = new LongAdder();
+    private final ThreadPoolExecutor filterPool;
+    private final ThreadPoolExecutor bindPool;
+    private final Parallelizer parallelizer;
+    private final ScheduledExecutorService housekeeping;
+    private final Object leaderMonitor = new Object();
+    private volatile boolean leader = true;
+    private volatile boolean running;
+    private final List<AutoCloseable> subscriptions = new ArrayList<>();
+    private AutoCloseable leaderSubscription;
+    private Thread schedulingThread;
+    private EventRecorder recorder;
+
+    // Used by the scheduling thread only.
+    private Registry compiledFrom;
+    private Map<String, Compiled> compiled = Map.of();
+    private int nextStartNodeIndex;
+
+    public Scheduler(SharedInformers informers, ObjectClient client, SchedulerSettings settings) {
+        this(informers, client, settings, Clock.systemUTC());
+    }
+
+    public Scheduler(SharedInformers informers, ObjectClient client, SchedulerSettings settings, Clock clock) {
+        this.informers = Objects.requireNonNull(informers);
+        this.client = Objects.requireNonNull(client);
+        this.settings = settings;
+        this.clock = clock;
+        this.queue = new SchedulingQueue(clock, settings.backoffInitial(), settings.backoffMax(),
+                settings.unschedulableFlushInterval());
+        int helpers = Math.max(1, settings.parallelism() - 1);
+        this.filterPool = pool("karavel-scheduler-filter-", helpers);
+        this.bindPool = pool("karavel-scheduler-bind-", settings.bindWorkers());
+        this.parallelizer = new Parallelizer(filterPool, settings.parallelism());
+        this.housekeeping = Executors.newSingleThreadScheduledExecutor(daemon("karavel-scheduler-flush-"));
+    }
+
+    private static ThreadPoolExecutor pool(String prefix, int size) {
+        return new ThreadPoolExecutor(size, size, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), daemon(prefix));
+    }
+
+    private static java.util.concurrent.ThreadFactory daemon(String prefix) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, prefix + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    // --- lifecycle ----------------------------------------------------------------------------
+
+    /** Subscribes to nodes and pods and starts scheduling once both informers have synced. */
+    public synchronized void start() {
+        if (running) {
+            return;
+        }
+        running = true;
+        recorder = informers.recorder(DEFAULT_SCHEDULER);
+        subscriptions.add(informers.addListener(Node.class, new NodeListener()));
+        subscriptions.add(informers.addListener(Pod.class, new PodListener()));
+        housekeeping.scheduleWithFixedDelay(queue::flushUnschedulableLeftover, 1, 1, TimeUnit.SECONDS);
+        schedulingThread = new Thread(this::run, "karavel-scheduler");
+        schedulingThread.setDaemon(true);
+        schedulingThread.start();
+    }
+
+    @Override
+    public void close() {
+        Thread thread;
+        List<AutoCloseable> closing;
+        AutoCloseable leaderSub;
+        synchronized (this) {
+            running = false;
+            thread = schedulingThread;
+            closing = new ArrayList<>(subscriptions);
+            subscriptions.clear();
+            leaderSub = leaderSubscription;
+            leaderSubscription = null;
+        }
+        queue.close();
+        synchronized (leaderMonitor) {
+            leaderMonitor.notifyAll();
+        }
+        for (AutoCloseable c : closing) {
+            closeQuietly(c);
+        }
+        closeQuietly(leaderSub);
+        if (thread != null) {
+            thread.interrupt();
+            try {
+                thread.join(10_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        housekeeping.shutdownNow();
+        filterPool.shutdownNow();
+        bindPool.shutdown();
+        try {
+            if (!bindPool.awaitTermination(10, TimeUnit.SECONDS)) {
+                bindPool.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        if (c == null) {
+            return;
+        }
+        try {
+            c.close();
+        } catch (Exception e) {
+            LOG.debug("closing {} failed", c, e);
+        }
+    }
+
+    /**
+     * Follows a leader election: only the leader schedules. Null means no election: this
+     * scheduler leads.
+     */
+    public void setLeaderElection(LeaderElection election) {
+        AutoCloseable old;
+        AutoCloseable sub = null;
+        if (election != null) {
+            sub = election.onChange(this::leaderChanged);
+        }
+        synchronized (this) {
+            old = leaderSubscription;
+            leaderSubscription = sub;
+        }
+        closeQuietly(old);
+        leaderChanged(election == null || election.isLeader());
+    }
+
+    private void leaderChanged(boolean isLeader) {
+        if (isLeader != leader) {
+            LOG.info("scheduler {} leader", isLeader ? "is now" : "is no longer");
+        }
+        leader = isLeader;
+        synchronized (leaderMonitor) {
+            leaderMonitor.notifyAll();
+        }
+    }
+
+    /** New settings without a restart: default profile, back-off, flush interval, pool sizes. */
+    public void reconfigure(SchedulerSettings next) {
+        SchedulerSettings previous = settings;
+        settings = next;
+        queue.configure(next.backoffInitial(), next.backoffMax(), next.unschedulableFlushInterval());
+        resize(filterPool, Math.max(1, next.parallelism() - 1));
+        resize(bindPool, next.bindWorkers());
+        parallelizer.setParallelism(next.parallelism());
+        if (!previous.defaultProfile().equals(next.defaultProfile())) {
+            LOG.info("default scheduling profile is now {}", next.defaultProfile());
+            queue.moveAllToActiveOrBackoff();
+        }
+    }
+
+    private static void resize(ThreadPoolExecutor pool, int size) {
+        if (size > pool.getMaximumPoolSize()) {
+            pool.setMaximumPoolSize(size);
+            pool.setCorePoolSize(size);
+        } else {
+            pool.setCorePoolSize(size);
+            pool.setMaximumPoolSize(size);
+        }
+    }
+
+    /** Where {@link #setDefaultProfile} persists the choice (the component: ConfigurationAdmin). */
+    public void setDefaultProfilePersister(Consumer<String> persister) {
+        this.defaultProfilePersister = persister == null ? p -> {} : persister;
+    }
+
+    // --- whiteboard ---------------------------------------------------------------------------
+
+    public void addProfile(SchedulingProfile profile) {
+        String name = profile.name();
+        synchronized (registryLock) {
+            Registry r = registry;
+            registry = new Registry(plus(r.profiles(), new Named<>(name, profile)), r.filters(), r.scores());
+        }
+        LOG.info("scheduling profile {} installed", name);
+        queue.moveAllToActiveOrBackoff();
+    }
+
+    public void removeProfile(SchedulingProfile profile) {
+        synchronized (registryLock) {
+            Registry r = registry;
+            registry = new Registry(minus(r.profiles(), profile), r.filters(), r.scores());
+        }
+        queue.moveAllToActiveOrBackoff();
+    }
+
+    /** @param name the plugin's {@code plugin.name} (its {@link FilterPlugin#name()} when null) */
+    public void addFilter(FilterPlugin plugin, String name) {
+        String n = name != null ? name : plugin.name();
+        synchronized (registryLock) {
+            Registry r = registry;
+            registry = new Registry(r.profiles(), plus(r.filters(), new Named<>(n, plugin)), r.scores());
+        }
+        queue.moveAllToActiveOrBackoff();
+    }
+
+    public void removeFilter(FilterPlugin plugin) {
+        synchronized (registryLock) {
+            Registry r = registry;
+            registry = new Registry(r.profiles(), minus(r.filters(), plugin), r.scores());
+        }
+        queue.moveAllToActiveOrBackoff();
+    }
+
+    /** @param name the plugin's {@code plugin.name} (its {@link ScorePlugin#name()} when null) */
+    public void addScore(ScorePlugin plugin, String name) {
+        String n = name != null ? name : plugin.name();
+        synchronized (registryLock) {
+            Registry r = registry;
+            registry = new Registry(r.profiles(), r.filters(), plus(r.scores(), new Named<>(n, plugin)));
+        }
+        queue.moveAllToActiveOrBackoff();
+    }
+
+    public void removeScore(ScorePlugin plugin) {
+        synchronized (registryLock) {
+            Registry r = registry;
+            registry = new Registry(r.profiles(), r.filters(), minus(r.scores(), plugin));
+        }
+        queue.moveAllToActiveOrBackoff();
+    }
+
+    private static <T> List<Named<T>> plus(List<Named<T>> list, Named<T> item) {
+        List<Named<T>> copy = new ArrayList<>(list);
+        copy.add(item);
+        return List.copyOf(copy);
+    }
+
+    private static <T> List<Named<T>> minus(List<Named<T>> list, T plugin) {
+        List<Named<T>> copy = new ArrayList<>(list);
+        copy.removeIf(n -> n.plugin() == plugin);
+        return List.copyOf(copy);
+    }
+
+    /** Resolves every profile of a registry; calls out to profiles, so never under a lock. */
+    private static Map<String, Compiled> compile(Registry r) {
+        Map<String, Compiled> out = new LinkedHashMap<>();
+        for (Named<SchedulingProfile> named : r.profiles()) {
+            if (out.containsKey(named.name())) {
+                continue; // the first installed wins until it goes
+            }
+            SchedulingProfile p = named.plugin();
+            List<String> missing = new ArrayList<>();
+            List<String> filterNames = List.copyOf(p.filters());
+            List<FilterPlugin> filters = new ArrayList<>();
+            for (String f : filterNames) {
+                FilterPlugin plugin = r.find(r.filters(), f);
+                if (plugin == null) {
+                    missing.add(f);
+                } else {
+                    filters.add(plugin);
+                }
+            }
+            List<ScorePlugin> scores = new ArrayList<>();
+            List<Long> weights = new ArrayList<>();
+            for (Map.Entry<String, Integer> s : p.scores().entrySet()) {
+                ScorePlugin plugin = r.find(r.scores(), s.getKey());
+                if (plugin == null) {
+                    if (!missing.contains(s.getKey())) {
+                        missing.add(s.getKey());
+                    }
+                } else if (s.getValue() != null && s.getValue() > 0) {
+                    scores.add(plugin);
+                    weights.add((long) s.getValue());
+                }
+            }
+            out.put(named.name(), new Compiled(named.name(), filterNames, List.copyOf(filters), List.copyOf(scores),
+                    weights.stream().mapToLong(Long::longValue).toArray(), List.copyOf(missing),
+                    p.percentageOfNodesToScore()));
+        }
+        return out;
+    }
+
+    private Compiled profileFor(String name) {
+        Registry r = registry;
+        if (r != compiledFrom) {
+            compiled = compile(r);
+            compiledFrom = r;
+        }
+        return compiled.get(name);
+    }
+
+    // --- SchedulerRuntime ---------------------------------------------------------------------
+
+    @Override
+    public List<ProfileInfo> profiles() {
+        String defaultProfile = settings.defaultProfile();
+        return compile(registry).values().stream()
+                .map(c -> new ProfileInfo(c.name(), c.missing().isEmpty(), c.missing(), c.name().equals(defaultProfile)))
+                .sorted(Comparator.comparing(ProfileInfo::name))
+                .toList();
+    }
+
+    @Override
+    public List<String> plugins() {
+        Registry r = registry;
+        TreeSet<String> names = new TreeSet<>();
+        r.filters().forEach(n -> names.add(n.name()));
+        r.scores().forEach(n -> names.add(n.name()));
+        return List.copyOf(names);
+    }
+
+    @Override
+    public String defaultProfile() {
+        return settings.defaultProfile();
+    }
+
+    @Override
+    public void setDefaultProfile(String profile) {
+        boolean installed = registry.profiles().stream().anyMatch(n -> n.name().equals(profile));
+        if (!installed) {
+            throw new IllegalArgumentException("no scheduling profile \"" + profile + "\" is installed");
+        }
+        SchedulerSettings current = settings;
+        reconfigure(current.withDefaultProfile(profile));
+        defaultProfilePersister.accept(profile);
+    }
+
+    @Override
+    public QueueInfo queue() {
+        int[] c = queue.counts();
+        return new QueueInfo(c[0], c[1], c[2]);
+    }
+
+    @Override
+    public long scheduled() {
+        return scheduled.sum();
+    }
+
+    /** Where the queue holds a pod ({@code namespace/name}), for tests. */
+    SchedulingQueue.Where queued(String key) {
+        return queue.where(key);
+    }
+
+    // --- scheduling ---------------------------------------------------------------------------
+
+    private void run() {
+        try {
+            while (running && !(informers.awaitSynced(Node.class, Duration.ofSeconds(1))
+                    && informers.awaitSynced(Pod.class, Duration.ofSeconds(1)))) {
+                // keep waiting: the API may not be up yet
+            }
+            while (running) {
+                if (!leader) {
+                    synchronized (leaderMonitor) {
+                        if (!leader && running) {
+                            leaderMonitor.wait(1000);
+                        }
+                    }
+                    continue;
+                }
+                SchedulingQueue.Entry entry = queue.pop(Duration.ofSeconds(1));
+                if (entry == null) {
+                    continue;
+                }
+                try {
+                    scheduleOne(entry);
+                } catch (RuntimeException e) {
+                    LOG.warn("scheduling {} failed", SchedulerCache.key(entry.pod()), e);
+                    event(entry.pod(), EventRecorder.WARNING, "FailedScheduling", "scheduling failed: " + e);
+                    queue.requeueBackoff(entry);
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** One scheduling cycle; the binding cycle continues on a bind worker. */
+    void scheduleOne(SchedulingQueue.Entry entry) {
+        Pod pod = entry.pod();
+        String profileName = profileName(pod);
+        Compiled profile = profileFor(profileName);
+        if (profile == null) {
+            unschedulable(entry, "no scheduling profile \"" + profileName + "\" is installed", false);
+            return;
+        }
+        if (!profile.missing().isEmpty()) {
+            unschedulable(entry, "profile \"" + profileName + "\" is not ready: missing plugins " + profile.missing(), false);
+            return;
+        }
+        NodeInfo[] nodes = cache.snapshot();
+        PodInfo info = new PodInfo(pod, Pods.requests(pod));
+        int n = nodes.length;
+        if (n == 0) {
+            unschedulable(entry, FailureMessages.noNodeAvailable(pod, 0, List.of()), true);
+            return;
+        }
+        int toFind = numFeasibleNodesToFind(n, profile.percentageOfNodesToScore());
+        NodeInfo[] feasible = new NodeInfo[toFind];
+        FilterStatus[] failed = new FilterStatus[n];
+        AtomicInteger found = new AtomicInteger();
+        AtomicInteger processed = new AtomicInteger();
+        int start = nextStartNodeIndex % n;
+        List<FilterPlugin> filters = profile.filters();
+        parallelizer.until(n, i -> {
+            NodeInfo node = nodes[(start + i) % n];
+            FilterStatus status = runFilters(filters, profile.filterNames(), info, node);
+            if (status == null) {
+                int k = found.getAndIncrement();
+                if (k >= toFind) {
+                    return false;
+                }
+                feasible[k] = node;
+                processed.incrementAndGet();
+                return k + 1 < toFind;
+            }
+            failed[i] = status;
+            processed.incrementAndGet();
+            return true;
+        });
+        nextStartNodeIndex = (start + processed.get()) % n;
+        int count = Math.min(found.get(), toFind);
+        if (count == 0) {
+            List<FilterStatus> statuses = new ArrayList<>(n);
+            for (FilterStatus s : failed) {
+                if (s != null) {
+                    if (s.code() == FilterStatus.Code.ERROR) {
+                        event(pod, EventRecorder.WARNING, "FailedScheduling", "running filter plugins: " + s.reasons());
+                        queue.requeueBackoff(entry);
+                        return;
+                    }
+                    statuses.add(s);
+                }
+            }
+            unschedulable(entry, FailureMessages.noNodeAvailable(pod, n, statuses), true);
+            return;
+        }
+        NodeInfo chosen = count == 1 ? feasible[0] : best(profile, info, Arrays.asList(feasible).subList(0, count));
+        cache.assume(pod, chosen.name(), info.requests());
+        bindPool.execute(() -> bind(entry, pod, chosen.name()));
+    }
+
+    private String profileName(Pod pod) {
+        String name = pod.getSpec() == null ? null : pod.getSpec().getSchedulerName();
+        return name == null || name.isEmpty() || name.equals(DEFAULT_SCHEDULER) ? settings.defaultProfile() : name;
+    }
+
+    /** Null when every filter passes, else the first failure (as kube-scheduler, later filters do not run). */
+    private static FilterStatus runFilters(List<FilterPlugin> filters, List<String> names, PodInfo pod, NodeInfo node) {
+        for (int i = 0; i < filters.size(); i++) {
+            FilterStatus s;
+            try {
+                s = filters.get(i).filter(pod, node);
+            } catch (RuntimeException e) {
+                s = FilterStatus.error(filters.get(i).name() + ": " + e);
+            }
+            if (s == null) {
+                s = FilterStatus.error(filters.get(i).name() + " returned no status");
+            }
+            if (!s.isSuccess()) {
+                return s;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * kube-scheduler's {@code numFeasibleNodesToFind}: every node in small clusters, else the
+     * profile's percentage (adaptive: 50% minus 1% per 125 nodes, at least 5%), at least 100.
+     */
+    static int numFeasibleNodesToFind(int allNodes, int percentage) {
+        if (allNodes < MIN_FEASIBLE_NODES_TO_FIND || percentage >= 100) {
+            return allNodes;
+        }
+        int adaptive = percentage;
+        if (adaptive <= 0) {
+            adaptive = Math.max(MIN_FEASIBLE_NODES_PERCENTAGE, 50 - allNodes / 125);
+        }
+        int num = (int) ((long) allNodes * adaptive / 100);
+        return Math.max(MIN_FEASIBLE_NODES_TO_FIND, num);
+    }
+
+    /** Scores the feasible nodes, weights and sums, and picks the highest (ties at random). */
+    private NodeInfo best(Compiled profile, PodInfo pod, List<NodeInfo> feasible) {
+        List<ScorePlugin> plugins = profile.scores();
+        int m = feasible.size();
+        long[][] scores = new long[plugins.size()][m];
+        if (!plugins.isEmpty()) {
+            parallelizer.until(m, j -> {
+                NodeInfo node = feasible.get(j);
+                for (int p = 0; p < plugins.size(); p++) {
+                    scores[p][j] = plugins.get(p).score(pod, node);
+                }
+                return true;
+            });
+        }
+        long[] total = new long[m];
+        for (int p = 0; p < plugins.size(); p++) {
+            plugins.get(p).normalize(pod, feasible, scores[p]);
+            long weight = profile.weights()[p];
+            for (int j = 0; j < m; j++) {
+                long s = Math.max(ScorePlugin.MIN_SCORE, Math.min(ScorePlugin.MAX_SCORE, scores[p][j]));
+                total[j] += s * weight;
+            }
+        }
+        // reservoir sampling over the maxima, as kube-scheduler's selectHost
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        int selected = 0;
+        long max = total[0];
+        int ties = 1;
+        for (int j = 1; j < m; j++) {
+            if (total[j] > max) {
+                max = total[j];
+                selected = j;
+                ties = 1;
+            } else if (total[j] == max) {
+                ties++;
+                if (random.nextInt(ties) == 0) {
+                    selected = j;
+                }
+            }
+        }
+        return feasible.get(selected);
+    }
+
+    private void bind(SchedulingQueue.Entry entry, Pod pod, String nodeName) {
+        Binding binding = new BindingBuilder()
+                .withNewMetadata()
+                .withName(pod.getMetadata().getName())
+                .withNamespace(pod.getMetadata().getNamespace())
+                .withUid(pod.getMetadata().getUid())
+                .endMetadata()
+                .withNewTarget()
+                .withApiVersion("v1")
+                .withKind("Node")
+                .withName(nodeName)
+                .endTarget()
+                .build();
+        try {
+            client.bind(binding);
+        } catch (RuntimeException e) {
+            LOG.debug("binding {} to {} failed", SchedulerCache.key(pod), nodeName, e);
+            cache.forget(pod);
+            event(pod, EventRecorder.WARNING, "FailedScheduling", "Binding rejected: " + e.getMessage());
+            queue.requeueBackoff(entry);
+            queue.moveAllToActiveOrBackoff(); // what the pod held on that node is free again
+            return;
+        }
+        scheduled.increment();
+        queue.done(entry);
+        event(pod, EventRecorder.NORMAL, "Scheduled", "Successfully assigned " + pod.getMetadata().getNamespace()
+                + "/" + pod.getMetadata().getName() + " to " + nodeName);
+    }
+
+    /**
+     * The pod stays pending: a Warning event, and (for fit failures) the {@code PodScheduled=False}
+     * condition Kubernetes writes; it waits in the unschedulable queue for a change.
+     */
+    private void unschedulable(SchedulingQueue.Entry entry, String message, boolean writeCondition) {
+        Pod pod = entry.pod();
+        event(pod, EventRecorder.WARNING, "FailedScheduling", message);
+        queue.requeueUnschedulable(entry);
+        if (writeCondition && !hasCondition(pod, message)) {
+            bindPool.execute(() -> patchCondition(pod, message));
+        }
+    }
+
+    private static boolean hasCondition(Pod pod, String message) {
+        if (pod.getStatus() == null || pod.getStatus().getConditions() == null) {
+            return false;
+        }
+        for (PodCondition c : pod.getStatus().getConditions()) {
+            if ("PodScheduled".equals(c.getType())) {
+                return "False".equals(c.getStatus()) && "Unschedulable".equals(c.getReason())
+                        && message.equals(c.getMessage());
+            }
+        }
+        return false;
+    }
+
+    private void patchCondition(Pod pod, String message) {
+        String now = Instant.now(clock).truncatedTo(ChronoUnit.SECONDS).toString();
+        String patch = "{\"status\":{\"conditions\":[{\"type\":\"PodScheduled\",\"status\":\"False\","
+                + "\"reason\":\"Unschedulable\",\"message\":" + json(message) + ",\"lastProbeTime\":null,"
+                + "\"lastTransitionTime\":\"" + now + "\"}]}}";
+        try {
+            client.patchStatus(Pod.class, pod.getMetadata().getNamespace(), pod.getMetadata().getName(),
+                    PatchType.STRATEGIC_MERGE, patch);
+        } catch (RuntimeException e) {
+            LOG.debug("writing PodScheduled=False on {} failed", SchedulerCache.key(pod), e);
+        }
+    }
+
+    static String json(String s) {
+        StringBuilder out = new StringBuilder(s.length() + 2).append('"');
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            switch (c) {
+                case '"' -> out.append("\\\"");
+                case '\\' -> out.append("\\\\");
+                case '\n' -> out.append("\\n");
+                case '\r' -> out.append("\\r");
+                case '\t' -> out.append("\\t");
+                default -> {
+                    if (c < 0x20) {
+                        out.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        out.append(c);
+                    }
+                }
+            }
+        }
+        return out.append('"').toString();
+    }
+
+    private void event(Pod pod, String type, String reason, String message) {
+        EventRecorder r = recorder;
+        if (r == null) {
+            return;
+        }
+        try {
+            r.event(pod, type, reason, message);
+        } catch (RuntimeException e) {
+            LOG.debug("recording {} on {} failed", reason, SchedulerCache.key(pod), e);
+        }
+    }
+
+    // --- informers ----------------------------------------------------------------------------
+
+    private static boolean assigned(Pod pod) {
+        return pod.getSpec() != null && pod.getSpec().getNodeName() != null && !pod.getSpec().getNodeName().isEmpty();
+    }
+
+    private static boolean terminal(Pod pod) {
+        String phase = pod.getStatus() == null ? null : pod.getStatus().getPhase();
+        return "Succeeded".equals(phase) || "Failed".equals(phase);
+    }
+
+    /** Unassigned, not terminating, not finished: what the queue holds. */
+    static boolean needsScheduling(Pod pod) {
+        return !assigned(pod) && pod.getMetadata().getDeletionTimestamp() == null && !terminal(pod);
+    }
+
+    private final class PodListener implements InformerListener<Pod> {
+        @Override
+        public void onAdd(Pod pod) {
+            if (assigned(pod)) {
+                if (!terminal(pod)) {
+                    cache.addOrUpdateBoundPod(pod);
+                }
+            } else if (needsScheduling(pod)) {
+                queue.add(pod);
+            }
+        }
+
+        @Override
+        public void onUpdate(Pod old, Pod pod) {
+            if (assigned(pod)) {
+                if (!assigned(old)) {
+                    queue.delete(pod);
+                }
+                if (terminal(pod)) {
+                    cache.removePod(pod);
+                    if (!terminal(old)) {
+                        queue.moveAllToActiveOrBackoff(); // its resources are free
+                    }
+                } else {
+                    cache.addOrUpdateBoundPod(pod);
+                }
+            } else if (needsScheduling(pod)) {
+                queue.update(pod);
+            } else {
+                queue.delete(pod);
+            }
+        }
+
+        @Override
+        public void onDelete(Pod pod) {
+            queue.delete(pod);
+            boolean held = assigned(pod) || cache.isAssumed(pod);
+            cache.removePod(pod);
+            if (held) {
+                queue.moveAllToActiveOrBackoff();
+            }
+        }
+    }
+
+    private final class NodeListener implements InformerListener<Node> {
+        @Override
+        public void onAdd(Node node) {
+            cache.addOrUpdateNode(node);
+            queue.moveAllToActiveOrBackoff();
+        }
+
+        @Override
+        public void onUpdate(Node old, Node node) {
+            cache.addOrUpdateNode(node);
+            if (mayHelp(old, node)) {
+                queue.moveAllToActiveOrBackoff();
+            }
+        }
+
+        @Override
+        public void onDelete(Node node) {
+            cache.removeNode(node.getMetadata().getName());
+        }
+    }
+
+    /** A node change that could make a pod fit: not the heartbeat-only updates. */
+    private static boolean mayHelp(Node old, Node node) {
+        return !Objects.equals(old.getSpec(), node.getSpec())
+                || !Objects.equals(old.getMetadata().getLabels(), node.getMetadata().getLabels())
+                || !Objects.equals(allocatable(old), allocatable(node))
+                || !Objects.equals(ready(old), ready(node));
+    }
+
+    private static Object allocatable(Node node) {
+        return node.getStatus() == null ? null : node.getStatus().getAllocatable();
+    }
+
+    private static String ready(Node node) {
+        if (node.getStatus() == null || node.getStatus().getConditions() == null) {
+            return null;
+        }
+        for (NodeCondition c : node.getStatus().getConditions()) {
+            if ("Ready".equals(c.getType())) {
+                return c.getStatus();
+            }
+        }
+        return null;
+    }
+}

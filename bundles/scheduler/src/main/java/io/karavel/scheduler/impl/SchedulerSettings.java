@@ -1,0 +1,36 @@
+package io.karavel.scheduler.impl;
+
+import java.time.Duration;
+
+/**
+ * The scheduler's tunables (see {@link SchedulerComponent.Config}).
+ *
+ * @param defaultProfile the profile serving {@code default-scheduler} and pods without a scheduler name
+ * @param bindWorkers threads binding pods (and writing their status) off the scheduling thread
+ * @param parallelism threads filtering and scoring nodes for one pod, the scheduling thread included
+ * @param backoffInitial back-off after a pod's first failed attempt; doubles per attempt
+ * @param backoffMax back-off cap
+ * @param unschedulableFlushInterval how long an unschedulable pod waits for a cluster change before it is retried anyway
+ */
+public record SchedulerSettings(
+        String defaultProfile,
+        int bindWorkers,
+        int parallelism,
+        Duration backoffInitial,
+        Duration backoffMax,
+        Duration unschedulableFlushInterval) {
+
+    public SchedulerSettings {
+        bindWorkers = Math.max(1, bindWorkers);
+        parallelism = parallelism <= 0 ? Runtime.getRuntime().availableProcessors() : parallelism;
+    }
+
+    /** The component's defaults: profile {@code spread}, 8 bind workers, one thread per core, 1 s / 10 s back-off, 60 s flush. */
+    public static SchedulerSettings defaults() {
+        return new SchedulerSettings("spread", 8, 0, Duration.ofSeconds(1), Duration.ofSeconds(10), Duration.ofSeconds(60));
+    }
+
+    public SchedulerSettings withDefaultProfile(String profile) {
+        return new SchedulerSettings(profile, bindWorkers, parallelism, backoffInitial, backoffMax, unschedulableFlushInterval);
+    }
+}
