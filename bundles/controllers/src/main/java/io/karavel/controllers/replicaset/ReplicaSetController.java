@@ -24,6 +24,7 @@ import io.karavel.api.controller.Reconciler;
 import io.karavel.api.controller.Result;
 import io.karavel.api.controller.Selectors;
 import io.karavel.controllers.support.ControllerRefManager;
+import io.karavel.controllers.support.Json;
 import io.karavel.controllers.support.OwnerRefs;
 import io.karavel.controllers.support.Pods;
 import io.karavel.controllers.support.Times;
@@ -288,7 +289,7 @@ public final class ReplicaSetController implements Reconciler {
     }
 
     private static void writeStatus(ReplicaSet rs, ReplicaSetStatus status, ReconcileContext context) {
-        if (sameStatus(rs.getStatus(), status)) {
+        if (Json.sameIgnoringDefaults(rs.getStatus(), status)) {
             return;
         }
         ReplicaSet copy = new ReplicaSetBuilder(rs).withStatus(status).build();
@@ -310,25 +311,5 @@ public final class ReplicaSetController implements Reconciler {
         }
         LOG.debug("ReplicaSet {}/{} status: {} replicas, {} ready, {} available", rs.getMetadata().getNamespace(),
                 rs.getMetadata().getName(), status.getReplicas(), status.getReadyReplicas(), status.getAvailableReplicas());
-    }
-
-    private static boolean sameStatus(ReplicaSetStatus old, ReplicaSetStatus next) {
-        if (old == null) {
-            return false;
-        }
-        return Objects.equals(nz(old.getReplicas()), nz(next.getReplicas()))
-                && Objects.equals(nz(old.getFullyLabeledReplicas()), nz(next.getFullyLabeledReplicas()))
-                && Objects.equals(nz(old.getReadyReplicas()), nz(next.getReadyReplicas()))
-                && Objects.equals(nz(old.getAvailableReplicas()), nz(next.getAvailableReplicas()))
-                && Objects.equals(old.getObservedGeneration(), next.getObservedGeneration())
-                && Objects.equals(emptyToNull(old.getConditions()), emptyToNull(next.getConditions()));
-    }
-
-    private static int nz(Integer value) {
-        return value == null ? 0 : value;
-    }
-
-    private static <E> List<E> emptyToNull(List<E> list) {
-        return list == null || list.isEmpty() ? null : list;
     }
 }
