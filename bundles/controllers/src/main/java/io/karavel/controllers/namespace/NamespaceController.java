@@ -136,20 +136,35 @@ public final class NamespaceController implements Reconciler {
                 sweep.failures.add("failed to list " + label + ": " + e.getMessage());
                 continue;
             }
+            int deletedHere = 0;
             for (GenericKubernetesResource object : objects) {
                 String objectName = object.getMetadata().getName();
-                if (object.getMetadata().getDeletionTimestamp() == null) {
-                    try {
-                        if (context.client().delete(resource, namespace, objectName, background)) {
-                            sweep.deleted++;
-                        }
-                    } catch (ApiStatusException e) {
-                        if (!e.isNotFound()) {
-                            sweep.failures.add("failed to delete " + label + " " + objectName + ": " + e.getMessage());
-                            LOG.debug("namespace {}: cannot delete {} {}", namespace, label, objectName, e);
-                        }
+                if (object.getMetadata().getDeletionTimestamp() != null) {
+                    continue;
+                }
+                try {
+                    if (context.client().delete(resource, namespace, objectName, background)) {
+                        deletedHere++;
+                    }
+                } catch (ApiStatusException e) {
+                    if (!e.isNotFound()) {
+                        sweep.failures.add("failed to delete " + label + " " + objectName + ": " + e.getMessage());
+                        LOG.debug("namespace {}: cannot delete {} {}", namespace, label, objectName, e);
                     }
                 }
+            }
+            sweep.deleted += deletedHere;
+            if (deletedHere > 0) {
+                // What is left once the deletions took effect: objects without finalizers or
+                // grace period are gone already, the others are terminating.
+                try {
+                    objects = context.client().list(resource, namespace);
+                } catch (RuntimeException e) {
+                    sweep.failures.add("failed to list " + label + ": " + e.getMessage());
+                    continue;
+                }
+            }
+            for (GenericKubernetesResource object : objects) {
                 sweep.remaining.merge(label, 1, Integer::sum);
                 List<String> objectFinalizers = object.getMetadata().getFinalizers();
                 if (objectFinalizers != null) {
