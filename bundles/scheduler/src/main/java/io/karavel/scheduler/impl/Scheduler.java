@@ -107,7 +107,6 @@ public final class Scheduler implements SchedulerRuntime, AutoCloseable {
     private final ThreadPoolExecutor bindPool;
     private final Parallelizer parallelizer;
     private final ScheduledExecutorService housekeeping;
-    private final Object leaderMonitor = new Object();
     private volatile boolean leader = true;
     private volatile boolean running;
     private final List<AutoCloseable> subscriptions = new ArrayList<>();
@@ -182,9 +181,6 @@ public final class Scheduler implements SchedulerRuntime, AutoCloseable {
             leaderSubscription = null;
         }
         queue.close();
-        synchronized (leaderMonitor) {
-            leaderMonitor.notifyAll();
-        }
         for (AutoCloseable c : closing) {
             closeQuietly(c);
         }
@@ -243,9 +239,7 @@ public final class Scheduler implements SchedulerRuntime, AutoCloseable {
             LOG.info("scheduler {} leader", isLeader ? "is now" : "is no longer");
         }
         leader = isLeader;
-        synchronized (leaderMonitor) {
-            leaderMonitor.notifyAll();
-        }
+        queue.setPaused(!isLeader);
     }
 
     /** New settings without a restart: default profile, back-off, flush interval, pool sizes. */
@@ -454,14 +448,6 @@ public final class Scheduler implements SchedulerRuntime, AutoCloseable {
                 // keep waiting: the API may not be up yet
             }
             while (running) {
-                if (!leader) {
-                    synchronized (leaderMonitor) {
-                        if (!leader && running) {
-                            leaderMonitor.wait(1000);
-                        }
-                    }
-                    continue;
-                }
                 SchedulingQueue.Entry entry = queue.pop(Duration.ofSeconds(1));
                 if (entry == null) {
                     continue;

@@ -81,6 +81,8 @@ final class SchedulingQueue {
     private long schedulingCycle;
     private long moveRequestCycle = -1;
     private boolean closed;
+    /** While paused (not the leader), pods wait in the active queue instead of being popped. */
+    private boolean paused;
 
     SchedulingQueue(Clock clock, Duration backoffInitial, Duration backoffMax, Duration flushInterval) {
         this.clock = clock;
@@ -202,7 +204,7 @@ final class SchedulingQueue {
         try {
             while (!closed) {
                 flushBackoffLocked();
-                Entry e = active.pollFirst();
+                Entry e = paused ? null : active.pollFirst();
                 if (e != null) {
                     e.where = Where.IN_FLIGHT;
                     e.attempts++;
@@ -378,6 +380,16 @@ final class SchedulingQueue {
         try {
             Entry e = entries.get(key);
             return e == null ? null : e.where;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    void setPaused(boolean paused) {
+        lock.lock();
+        try {
+            this.paused = paused;
+            changed.signalAll();
         } finally {
             lock.unlock();
         }
