@@ -156,7 +156,7 @@ public final class GarbageCollector implements Reconciler {
         boolean blocked = false;
         for (HasMetadata dependent : dependents) {
             if (dependent.getMetadata().getDeletionTimestamp() == null) {
-                deleteObject(dependent, context, "ForegroundDeletion",
+                deleteObject(dependent, true, context, "ForegroundDeletion",
                         "Deleting: owner " + describe(owner) + " is being deleted in the foreground");
             }
             blocked |= ownerReferences(dependent).stream()
@@ -197,11 +197,11 @@ public final class GarbageCollector implements Reconciler {
             return;
         }
         if (!waiting.isEmpty()) {
-            deleteObject(object, context, "ForegroundDeletion",
+            deleteObject(object, true, context, "ForegroundDeletion",
                     "Deleting: owner(s) " + names(waiting) + " are being deleted in the foreground");
             return;
         }
-        deleteObject(object, context, "OwnerDeleted", "Deleting: all owners " + names(absent) + " are gone");
+        deleteObject(object, false, context, "OwnerDeleted", "Deleting: all owners " + names(absent) + " are gone");
     }
 
     /**
@@ -233,16 +233,21 @@ public final class GarbageCollector implements Reconciler {
     // ---- writes
 
     /**
-     * Deletes an object found by uid; dependents that have dependents of their own are deleted in
-     * the foreground so that the whole chain goes before the owner is released.
+     * Deletes an object, only if it still has the uid it was found by, in the background. For an
+     * owner waiting in the foreground, a dependent that has dependents of its own is deleted in
+     * the foreground too, so that the whole chain goes before the owner is released (as
+     * Kubernetes' {@code attemptToDeleteItem}).
      */
-    private static void deleteObject(HasMetadata object, ReconcileContext context, String reason, String message) {
+    private static void deleteObject(HasMetadata object, boolean forOwnerInForeground, ReconcileContext context,
+                                     String reason, String message) {
         ApiResource resource = context.client().resource(object.getApiVersion(), object.getKind()).orElse(null);
         if (resource == null) {
             return;
         }
         ObjectMeta meta = object.getMetadata();
-        String policy = context.caches().dependentsOf(meta.getUid()).isEmpty() ? "Background" : "Foreground";
+        String policy = forOwnerInForeground && !context.caches().dependentsOf(meta.getUid()).isEmpty()
+                ? "Foreground"
+                : "Background";
         DeleteOptions options = new DeleteOptionsBuilder()
                 .withPropagationPolicy(policy)
                 .withNewPreconditions().withUid(meta.getUid()).endPreconditions()
