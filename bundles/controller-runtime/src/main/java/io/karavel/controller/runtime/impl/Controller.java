@@ -216,8 +216,11 @@ final class Controller {
                 t.start();
             }
             state = "running";
-            // events that came while another master led were queued, but the resync catches what changed meanwhile
-            enqueueAllPrimaries();
+            if (epoch > 1) {
+                // leading again: the queue kept collecting events, but look at everything once more,
+                // as a new leader would
+                enqueueAllPrimaries();
+            }
         } else if (!leading && !workers.isEmpty()) {
             state = "waiting-for-leadership";
             stopWorkers(Duration.ofSeconds(30));
