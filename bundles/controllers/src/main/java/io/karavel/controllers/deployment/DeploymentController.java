@@ -213,7 +213,7 @@ public final class DeploymentController implements Reconciler {
         private void claimReplicaSets() {
             OwnerReference ref = OwnerRefs.newControllerRef(d, "apps/v1", "Deployment");
             Deployment owner = d;
-            List<ReplicaSet> candidates = context.caches().of(ReplicaSet.class).list(d.getMetadata().getNamespace());
+            List<ReplicaSet> candidates = OwnerRefs.claimCandidates(context.caches().of(ReplicaSet.class), d, d.getSpec().getSelector());
             sets.addAll(new ControllerRefManager<>(context.client(), ReplicaSet.class, owner, Deployment.class, ref,
                             rs -> Selectors.matches(owner.getSpec().getSelector(), rs.getMetadata().getLabels()))
                     .claim(candidates));

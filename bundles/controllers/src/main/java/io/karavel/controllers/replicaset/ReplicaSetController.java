@@ -115,7 +115,7 @@ public final class ReplicaSetController implements Reconciler {
         Instant now = context.clock().instant();
 
         List<Pod> active = new ArrayList<>();
-        for (Pod pod : context.caches().of(Pod.class).list(key.namespace())) {
+        for (Pod pod : OwnerRefs.claimCandidates(context.caches().of(Pod.class), rs, rs.getSpec().getSelector())) {
             if (Pods.isActive(pod)) {
                 active.add(pod);
             }
