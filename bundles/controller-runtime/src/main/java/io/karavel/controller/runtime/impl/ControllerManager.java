@@ -111,7 +111,13 @@ public final class ControllerManager implements ControllerRuntime, AutoCloseable
         if (closed) {
             throw new IllegalStateException("the controller manager is closed");
         }
-        ControllerSpec spec = reconciler.spec();
+        ControllerSpec spec;
+        try {
+            spec = reconciler.spec();
+        } catch (RuntimeException e) {
+            LOG.error("reconciler {} has no usable spec: not started", reconciler.getClass().getName(), e);
+            return;
+        }
         Controller controller = new Controller(reconciler, spec, bundle, informers, scheduler,
                 settings.defaultResync(), settings.expectationsTtl(), settings.crdRescan(), clock);
         if (controllers.putIfAbsent(reconciler, controller) != null) {

@@ -162,8 +162,10 @@ final class Informer {
         return objects.get(StoreKeys.key(r.group(), r.plural(), r.namespaced() ? namespace : null, name));
     }
 
+    /** A cluster-scoped kind ignores {@code namespace}, as the fake and the API do. */
     List<HasMetadata> list(String namespace) {
-        if (namespace == null) {
+        ApiResource r = resource;
+        if (namespace == null || (r != null && !r.namespaced())) {
             return List.copyOf(objects.values());
         }
         Map<String, HasMetadata> inNamespace = byNamespace.get(namespace);
