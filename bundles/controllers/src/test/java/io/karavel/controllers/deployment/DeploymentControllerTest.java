@@ -510,4 +510,28 @@ class DeploymentControllerTest {
         Pod pod = activePods().get(0);
         assertThat(DeploymentController.recreateDeploymentOfPod(pod, cluster)).containsExactly(KEY);
     }
+
+    @Test
+    void aNameTakenByAnotherReplicaSetRaisesTheCollisionCount() throws Exception {
+        Deployment d = deployment(1, "nginx:1.26");
+        String hash = PodTemplates.hash(d.getSpec().getTemplate(), null);
+        // not matching the deployment's selector, so neither adopted nor considered new
+        cluster.load(new ReplicaSetBuilder()
+                .withNewMetadata().withNamespace("default").withName("web-" + hash).addToLabels("app", "other").endMetadata()
+                .withNewSpec().withReplicas(0)
+                .withNewSelector().addToMatchLabels("app", "other").endSelector()
+                .withNewTemplate().withNewMetadata().addToLabels("app", "other").endMetadata()
+                .withNewSpec().addNewContainer().withName("x").withImage("busybox").endContainer().endSpec().endTemplate()
+                .endSpec().build());
+        cluster.load(d);
+
+        org.assertj.core.api.Assertions.assertThatThrownBy(this::reconcile).hasMessageContaining("already exists");
+        assertThat(stored().getStatus().getCollisionCount()).isEqualTo(1);
+
+        reconcile();
+        ReplicaSet created = replicaSets().stream().filter(rs -> rs.getMetadata().getOwnerReferences() != null
+                && !rs.getMetadata().getOwnerReferences().isEmpty()).findFirst().orElseThrow();
+        assertThat(created.getMetadata().getName()).isEqualTo("web-" + PodTemplates.hash(d.getSpec().getTemplate(), 1));
+        rollOut();
+    }
 }
