@@ -50,8 +50,13 @@ public final class Json {
         if (node.isArray()) {
             ArrayNode out = MAPPER.createArrayNode();
             for (JsonNode element : node) {
-                JsonNode value = pruned(element);
-                out.add(value == null ? MAPPER.createObjectNode() : value);
+                // list positions matter: scalars stay as they are, empty containers stay empty
+                if (element.isValueNode()) {
+                    out.add(element);
+                } else {
+                    JsonNode value = pruned(element);
+                    out.add(value == null ? (element.isArray() ? MAPPER.createArrayNode() : MAPPER.createObjectNode()) : value);
+                }
             }
             return out.isEmpty() ? null : out;
         }
