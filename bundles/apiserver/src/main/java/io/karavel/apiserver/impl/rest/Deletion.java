@@ -184,8 +184,9 @@ final class Deletion {
             return false;
         }
         if (isNamespace(type)) {
-            // the namespace is purged by the DELETE the namespace controller sends after /finalize
-            return false;
+            // as Kubernetes' ShouldDeleteNamespaceDuringUpdate: a terminating namespace goes once
+            // /finalize has emptied spec.finalizers and no metadata finalizer is left
+            return updated.path("spec").path("finalizers").isEmpty();
         }
         return oldMeta.path("finalizers").size() > 0;
     }
