@@ -1,9 +1,10 @@
 package io.karavel.scheduler.impl;
 
 import io.fabric8.kubernetes.api.model.Binding;
-import io.fabric8.kubernetes.api.model.BindingBuilder;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeCondition;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
+import io.fabric8.kubernetes.api.model.ObjectReference;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodCondition;
 import io.karavel.api.client.ObjectClient;
@@ -614,18 +615,18 @@ public final class Scheduler implements SchedulerRuntime, AutoCloseable {
     }
 
     private void bind(SchedulingQueue.Entry entry, Pod pod, String nodeName) {
-        Binding binding = new BindingBuilder()
-                .withNewMetadata()
-                .withName(pod.getMetadata().getName())
-                .withNamespace(pod.getMetadata().getNamespace())
-                .withUid(pod.getMetadata().getUid())
-                .endMetadata()
-                .withNewTarget()
-                .withApiVersion("v1")
-                .withKind("Node")
-                .withName(nodeName)
-                .endTarget()
-                .build();
+        // plain setters: fabric8 builders deep-copy on build, and this runs for every pod
+        ObjectMeta meta = new ObjectMeta();
+        meta.setName(pod.getMetadata().getName());
+        meta.setNamespace(pod.getMetadata().getNamespace());
+        meta.setUid(pod.getMetadata().getUid());
+        ObjectReference target = new ObjectReference();
+        target.setApiVersion("v1");
+        target.setKind("Node");
+        target.setName(nodeName);
+        Binding binding = new Binding();
+        binding.setMetadata(meta);
+        binding.setTarget(target);
         try {
             client.bind(binding);
         } catch (RuntimeException e) {

@@ -1,9 +1,6 @@
 package io.karavel.scheduler.plugins;
 
-import io.fabric8.kubernetes.api.model.Affinity;
-import io.fabric8.kubernetes.api.model.NodeSelector;
 import io.fabric8.kubernetes.api.model.NodeSelectorTerm;
-import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PreferredSchedulingTerm;
 import io.karavel.api.controller.Selectors;
 import io.karavel.api.scheduler.FilterPlugin;
@@ -35,20 +32,18 @@ public final class NodeAffinity implements FilterPlugin, ScorePlugin {
 
     @Override
     public FilterStatus filter(PodInfo pod, NodeInfo node) {
-        Pod p = pod.pod();
-        if (p.getSpec() == null) {
+        PodFacts facts = PodFacts.of(pod);
+        if (facts.nodeSelector == null && facts.requiredTerms == null) {
             return FilterStatus.success();
         }
-        Map<String, String> labels = node.node().getMetadata().getLabels();
-        Map<String, String> selector = p.getSpec().getNodeSelector();
-        if (selector != null && !selector.isEmpty() && !Selectors.matches(selector, labels)) {
+        Map<String, String> labels = NodeFacts.of(node).labels();
+        if (facts.nodeSelector != null && !Selectors.matches(facts.nodeSelector, labels)) {
             return FilterStatus.unresolvable(REASON);
         }
-        NodeSelector required = required(p);
-        if (required == null || required.getNodeSelectorTerms() == null) {
+        if (facts.requiredTerms == null) {
             return FilterStatus.success();
         }
-        for (NodeSelectorTerm term : required.getNodeSelectorTerms()) {
+        for (NodeSelectorTerm term : facts.requiredTerms) {
             if (Selectors.matches(term, node.name(), labels)) {
                 return FilterStatus.success();
             }
@@ -58,17 +53,12 @@ public final class NodeAffinity implements FilterPlugin, ScorePlugin {
 
     @Override
     public long score(PodInfo pod, NodeInfo node) {
-        Affinity affinity = pod.pod().getSpec() == null ? null : pod.pod().getSpec().getAffinity();
-        if (affinity == null || affinity.getNodeAffinity() == null) {
-            return 0;
-        }
-        List<PreferredSchedulingTerm> preferred =
-                affinity.getNodeAffinity().getPreferredDuringSchedulingIgnoredDuringExecution();
-        if (preferred == null) {
+        List<PreferredSchedulingTerm> preferred = PodFacts.of(pod).preferredTerms;
+        if (preferred.isEmpty()) {
             return 0;
         }
         long sum = 0;
-        Map<String, String> labels = node.node().getMetadata().getLabels();
+        Map<String, String> labels = NodeFacts.of(node).labels();
         for (PreferredSchedulingTerm term : preferred) {
             if (term.getWeight() != null && term.getWeight() > 0 && term.getPreference() != null
                     && Selectors.matches(term.getPreference(), node.name(), labels)) {
@@ -81,13 +71,5 @@ public final class NodeAffinity implements FilterPlugin, ScorePlugin {
     @Override
     public void normalize(PodInfo pod, List<NodeInfo> nodes, long[] scores) {
         Scores.normalize(scores, false);
-    }
-
-    private static NodeSelector required(Pod p) {
-        Affinity affinity = p.getSpec().getAffinity();
-        if (affinity == null || affinity.getNodeAffinity() == null) {
-            return null;
-        }
-        return affinity.getNodeAffinity().getRequiredDuringSchedulingIgnoredDuringExecution();
     }
 }

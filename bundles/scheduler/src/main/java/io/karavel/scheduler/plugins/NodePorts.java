@@ -26,7 +26,7 @@ public final class NodePorts implements FilterPlugin {
 
     @Override
     public FilterStatus filter(PodInfo pod, NodeInfo node) {
-        List<String> wanted = Pods.hostPorts(pod.pod());
+        List<String> wanted = PodFacts.of(pod).hostPorts;
         if (wanted.isEmpty()) {
             return FilterStatus.success();
         }

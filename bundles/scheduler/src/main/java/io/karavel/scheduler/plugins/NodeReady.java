@@ -1,13 +1,11 @@
 package io.karavel.scheduler.plugins;
 
-import io.fabric8.kubernetes.api.model.NodeCondition;
 import io.fabric8.kubernetes.api.model.Taint;
 import io.karavel.api.scheduler.FilterPlugin;
 import io.karavel.api.scheduler.FilterStatus;
 import io.karavel.api.scheduler.NodeInfo;
 import io.karavel.api.scheduler.PodInfo;
 import io.karavel.api.scheduler.SchedulerPlugin;
-import java.util.List;
 import org.osgi.service.component.annotations.Component;
 
 /**
@@ -29,15 +27,10 @@ public final class NodeReady implements FilterPlugin {
 
     @Override
     public FilterStatus filter(PodInfo pod, NodeInfo node) {
-        List<NodeCondition> conditions = node.node().getStatus() == null
-                ? List.of()
-                : Pods.nullSafe(node.node().getStatus().getConditions());
-        for (NodeCondition c : conditions) {
-            if ("Ready".equals(c.getType()) && "True".equals(c.getStatus())) {
-                return FilterStatus.success();
-            }
+        if (NodeFacts.of(node).ready()) {
+            return FilterStatus.success();
         }
-        if (Pods.tolerates(Pods.tolerations(pod.pod()), NOT_READY_TAINT)) {
+        if (Pods.tolerates(PodFacts.of(pod).tolerations, NOT_READY_TAINT)) {
             return FilterStatus.success();
         }
         return FilterStatus.unschedulable(REASON);

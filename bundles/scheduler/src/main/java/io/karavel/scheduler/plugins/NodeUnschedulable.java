@@ -1,6 +1,5 @@
 package io.karavel.scheduler.plugins;
 
-import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Taint;
 import io.karavel.api.scheduler.FilterPlugin;
 import io.karavel.api.scheduler.FilterStatus;
@@ -27,11 +26,10 @@ public final class NodeUnschedulable implements FilterPlugin {
 
     @Override
     public FilterStatus filter(PodInfo pod, NodeInfo node) {
-        Node n = node.node();
-        if (n.getSpec() == null || !Boolean.TRUE.equals(n.getSpec().getUnschedulable())) {
+        if (!NodeFacts.of(node).unschedulable()) {
             return FilterStatus.success();
         }
-        if (Pods.tolerates(Pods.tolerations(pod.pod()), UNSCHEDULABLE_TAINT)) {
+        if (Pods.tolerates(PodFacts.of(pod).tolerations, UNSCHEDULABLE_TAINT)) {
             return FilterStatus.success();
         }
         return FilterStatus.unresolvable(REASON);

@@ -1,12 +1,10 @@
 package io.karavel.scheduler.plugins;
 
-import io.fabric8.kubernetes.api.model.Pod;
 import io.karavel.api.scheduler.NodeInfo;
 import io.karavel.api.scheduler.PodInfo;
 import io.karavel.api.scheduler.SchedulerPlugin;
 import io.karavel.api.scheduler.ScorePlugin;
 import java.util.List;
-import java.util.Objects;
 import org.osgi.service.component.annotations.Component;
 
 /**
@@ -25,18 +23,11 @@ public final class PodSpread implements ScorePlugin {
 
     @Override
     public long score(PodInfo pod, NodeInfo node) {
-        String owner = Pods.controllerUid(pod.pod());
-        if (owner == null) {
+        String key = PodFacts.of(pod).controllerKey;
+        if (key == null) {
             return 0;
         }
-        String namespace = pod.pod().getMetadata().getNamespace();
-        long count = 0;
-        for (Pod other : node.pods()) {
-            if (owner.equals(Pods.controllerUid(other)) && Objects.equals(namespace, other.getMetadata().getNamespace())) {
-                count++;
-            }
-        }
-        return count;
+        return NodeFacts.of(node).controllerCounts().getOrDefault(key, 0);
     }
 
     @Override

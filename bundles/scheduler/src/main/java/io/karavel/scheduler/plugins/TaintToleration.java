@@ -29,11 +29,11 @@ public final class TaintToleration implements FilterPlugin, ScorePlugin {
 
     @Override
     public FilterStatus filter(PodInfo pod, NodeInfo node) {
-        List<Taint> taints = Pods.taints(node.node());
+        List<Taint> taints = NodeFacts.of(node).taints();
         if (taints.isEmpty()) {
             return FilterStatus.success();
         }
-        List<Toleration> tolerations = Pods.tolerations(pod.pod());
+        List<Toleration> tolerations = PodFacts.of(pod).tolerations;
         for (Taint taint : taints) {
             String effect = taint.getEffect();
             if (("NoSchedule".equals(effect) || "NoExecute".equals(effect)) && !Pods.tolerates(tolerations, taint)) {
@@ -46,12 +46,12 @@ public final class TaintToleration implements FilterPlugin, ScorePlugin {
 
     @Override
     public long score(PodInfo pod, NodeInfo node) {
-        List<Taint> taints = Pods.taints(node.node());
+        List<Taint> taints = NodeFacts.of(node).taints();
         if (taints.isEmpty()) {
             return 0;
         }
         // Only tolerations that could apply to PreferNoSchedule count, as in Kubernetes.
-        List<Toleration> tolerations = Pods.tolerations(pod.pod()).stream()
+        List<Toleration> tolerations = PodFacts.of(pod).tolerations.stream()
                 .filter(t -> t.getEffect() == null || t.getEffect().isEmpty() || "PreferNoSchedule".equals(t.getEffect()))
                 .toList();
         long intolerable = 0;
