@@ -2,6 +2,7 @@ package io.karavel.controllers.deployment;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
@@ -162,20 +163,9 @@ class DeploymentControllerTest {
         return d.getStatus().getConditions().stream().filter(c -> type.equals(c.getType())).findFirst().orElse(null);
     }
 
-    private static String revision(HasAnnotations object) {
-        return object.annotations() == null ? null : object.annotations().get(Rollouts.REVISION);
-    }
-
-    private interface HasAnnotations {
-        java.util.Map<String, String> annotations();
-    }
-
-    private static String revisionOf(ReplicaSet rs) {
-        return revision(() -> rs.getMetadata().getAnnotations());
-    }
-
-    private static String revisionOf(Deployment d) {
-        return revision(() -> d.getMetadata().getAnnotations());
+    private static String revisionOf(HasMetadata object) {
+        var annotations = object.getMetadata().getAnnotations();
+        return annotations == null ? null : annotations.get(Rollouts.REVISION);
     }
 
     @Test
