@@ -62,6 +62,8 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The Deployment controller, after Kubernetes': rolls a Deployment's pod template out through
@@ -76,6 +78,10 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 @Designate(ocd = DeploymentController.Config.class)
 public final class DeploymentController implements Reconciler {
     static final String PID = "io.karavel.controllers.deployment";
+
+    private static final Logger LOG = LoggerFactory.getLogger(DeploymentController.class);
+    /** How soon to look again after losing a compare-and-swap to our own lagging cache. */
+    static final Duration CONFLICT_RETRY = Duration.ofMillis(50);
 
     @ObjectClassDefinition(name = "Karavel Deployment controller", description = "Rolls Deployments out through ReplicaSets")
     public @interface Config {
@@ -144,7 +150,17 @@ public final class DeploymentController implements Reconciler {
         if (cached == null) {
             return Result.done();
         }
-        return new Sync(context, new DeploymentBuilder(cached).build()).run();
+        try {
+            return new Sync(context, new DeploymentBuilder(cached).build()).run();
+        } catch (ApiStatusException e) {
+            if (!e.isConflict()) {
+                throw e;
+            }
+            // Our cache is behind our own last write (usually a ReplicaSet we just scaled): it
+            // catches up within milliseconds, so look again soon rather than report an error.
+            LOG.debug("Deployment {}: {}; retrying", key, e.getMessage());
+            return Result.requeueAfter(CONFLICT_RETRY);
+        }
     }
 
     /** The new ReplicaSet (null when none matches the template yet) and all the others. */

@@ -57,6 +57,8 @@ public final class ReplicaSetController implements Reconciler {
     static final String PID = "io.karavel.controllers.replicaset";
 
     private static final Logger LOG = LoggerFactory.getLogger(ReplicaSetController.class);
+    /** How soon to look again after losing a compare-and-swap to our own lagging cache. */
+    static final Duration CONFLICT_RETRY = Duration.ofMillis(50);
 
     @ObjectClassDefinition(name = "Karavel ReplicaSet controller", description = "Keeps the desired number of pods of each ReplicaSet")
     public @interface Config {
@@ -106,6 +108,20 @@ public final class ReplicaSetController implements Reconciler {
 
     @Override
     public Result reconcile(ObjectKey key, ReconcileContext context) throws Exception {
+        try {
+            return sync(key, context);
+        } catch (ApiStatusException e) {
+            if (!e.isConflict()) {
+                throw e;
+            }
+            // An adoption patch lost to our lagging cache (the pod changed since it was cached):
+            // the cache catches up within milliseconds, so look again soon rather than report an error.
+            LOG.debug("ReplicaSet {}: {}; retrying", key, e.getMessage());
+            return Result.requeueAfter(CONFLICT_RETRY);
+        }
+    }
+
+    private Result sync(ObjectKey key, ReconcileContext context) {
         ReplicaSet rs = context.caches().of(ReplicaSet.class).get(key).orElse(null);
         if (rs == null) {
             context.expectations().delete(key);

@@ -524,4 +524,17 @@ class DeploymentControllerTest {
         assertThat(created.getMetadata().getName()).isEqualTo("web-" + PodTemplates.hash(d.getSpec().getTemplate(), 1));
         rollOut();
     }
+
+    @Test
+    void aLostCompareAndSwapIsRetriedSoonNotReported() throws Exception {
+        cluster.load(deployment(2, "nginx:1.26"));
+        rollOut();
+        edit(b -> b.editSpec().withReplicas(3).endSpec());
+        cluster.failNext("update", "ReplicaSet", FakeCluster.error(409, "Conflict", "the object has been modified"));
+
+        assertThat(reconcile().requeueAfter()).isEqualTo(DeploymentController.CONFLICT_RETRY);
+
+        reconcile();
+        assertThat(replicas(replicaSetWithImage("nginx:1.26"))).isEqualTo(3);
+    }
 }

@@ -296,4 +296,18 @@ class ReplicaSetControllerTest {
         assertThat(ReplicaSetController.replicaSetsForOrphan(stranger, cluster)).isEmpty();
         assertThat(Pods.isActive(orphan)).isTrue();
     }
+
+    @Test
+    void aLostAdoptionPatchIsRetriedSoonNotReported() throws Exception {
+        load(replicaSet(1));
+        cluster.load(pod("orphan", Map.of("app", "web")).build());
+        cluster.failNext("patch", "Pod", FakeCluster.error(409, "Conflict", "the object has been modified"));
+
+        assertThat(context.reconcile(controller, KEY).requeueAfter()).isEqualTo(ReplicaSetController.CONFLICT_RETRY);
+        assertThat(cluster.actions("create", "Pod")).isEmpty();
+
+        context.reconcile(controller, KEY);
+        assertThat(cluster.get(Pod.class, "default", "orphan").orElseThrow().getMetadata().getOwnerReferences()).hasSize(1);
+        assertThat(cluster.actions("create", "Pod")).isEmpty();
+    }
 }
