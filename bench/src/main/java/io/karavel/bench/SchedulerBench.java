@@ -85,12 +85,14 @@ public final class SchedulerBench {
             scheduler.addProfile(new SpreadProfile());
             scheduler.addProfile(new BinpackProfile());
             Map<String, Long> threadsBefore = cpuByThreadGroup();
+            long gcBefore = gcMillis();
             long cpuBefore = processCpuNanos();
             long started = System.nanoTime();
             scheduler.start();
             boolean all = watch.done.await(timeoutSeconds, TimeUnit.SECONDS);
             long cpuAfter = processCpuNanos();
             Map<String, Long> threadsAfter = cpuByThreadGroup();
+            long gcAfter = gcMillis();
             long wall = System.nanoTime() - started;
             int bound = watch.bound.get();
             double window = seconds(watch.last.get() - watch.first.get());
@@ -104,6 +106,9 @@ public final class SchedulerBench {
             System.out.printf("process CPU while scheduling: %.1f cores on average over %.1f s (API server, store,"
                     + " informers, events and scheduler together)%n", (cpuAfter - cpuBefore) / (double) wall, seconds(wall));
             System.out.printf("scheduler: scheduled %d, queue %s%n", scheduler.scheduled(), scheduler.queue());
+            System.out.printf("GC: %d ms of collections while scheduling (%s)%n", gcAfter - gcBefore,
+                    java.lang.management.ManagementFactory.getGarbageCollectorMXBeans().stream()
+                            .map(b -> b.getName()).toList());
             System.out.println("CPU by thread group while scheduling (ms; threads named by their pool, digits folded):");
             threadsAfter.entrySet().stream()
                     .map(e -> Map.entry(e.getKey(), e.getValue() - threadsBefore.getOrDefault(e.getKey(), 0L)))
@@ -132,6 +137,14 @@ public final class SchedulerBench {
             return sun.getProcessCpuTime();
         }
         return 0;
+    }
+
+    private static long gcMillis() {
+        long sum = 0;
+        for (var gc : java.lang.management.ManagementFactory.getGarbageCollectorMXBeans()) {
+            sum += Math.max(0, gc.getCollectionTime());
+        }
+        return sum;
     }
 
     /** CPU time of live threads, summed by name with digits folded (one entry per pool). */

@@ -8,16 +8,18 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * Runs a piece of work over indexes {@code 0..n-1} in chunks on the calling thread and up to
  * {@code parallelism - 1} helpers, as kube-scheduler's parallelizer: chunks of about
- * {@code sqrt(n)}, and any piece may stop the rest early (enough feasible nodes found). The
+ * {@code sqrt(n)}, and any chunk may stop the rest early (enough feasible nodes found). Work is
+ * handed out and reported per chunk, not per index, so that threads do not contend on shared
+ * counters for every node. The
  * caller works too, so a helper that starts late only finds less to do; it returns when all
  * started helpers are done.
  */
 final class Parallelizer {
 
-    /** Work on one index; false stops the remaining indexes. */
+    /** Work on the indexes {@code [from, to)}; false stops the chunks not started yet. */
     @FunctionalInterface
     interface Piece {
-        boolean run(int index);
+        boolean run(int from, int to);
     }
 
     private final Executor helpers;
@@ -80,12 +82,9 @@ final class Parallelizer {
                 if (start >= n) {
                     return;
                 }
-                int end = Math.min(n, start + chunk);
-                for (int i = start; i < end; i++) {
-                    if (!piece.run(i)) {
-                        stop.set(true);
-                        return;
-                    }
+                if (!piece.run(start, Math.min(n, start + chunk))) {
+                    stop.set(true);
+                    return;
                 }
             }
         }

@@ -487,33 +487,12 @@ public final class Scheduler implements SchedulerRuntime, AutoCloseable {
             return;
         }
         int toFind = numFeasibleNodesToFind(n, profile.percentageOfNodesToScore());
-        NodeInfo[] feasible = new NodeInfo[toFind];
-        FilterStatus[] failed = new FilterStatus[n];
-        AtomicInteger found = new AtomicInteger();
-        AtomicInteger processed = new AtomicInteger();
-        int start = nextStartNodeIndex % n;
-        List<FilterPlugin> filters = profile.filters();
-        parallelizer.until(n, i -> {
-            NodeInfo node = nodes[(start + i) % n];
-            FilterStatus status = runFilters(filters, profile.filterNames(), info, node);
-            if (status == null) {
-                int k = found.getAndIncrement();
-                if (k >= toFind) {
-                    return false;
-                }
-                feasible[k] = node;
-                processed.incrementAndGet();
-                return k + 1 < toFind;
-            }
-            failed[i] = status;
-            processed.incrementAndGet();
-            return true;
-        });
-        nextStartNodeIndex = (start + processed.get()) % n;
-        int count = Math.min(found.get(), toFind);
-        if (count == 0) {
+        Cycle cycle = new Cycle(profile, info, nodes, nextStartNodeIndex % n, toFind);
+        parallelizer.until(n, cycle::run);
+        nextStartNodeIndex = (cycle.start + cycle.processed) % n;
+        if (cycle.found == 0) {
             List<FilterStatus> statuses = new ArrayList<>(n);
-            for (FilterStatus s : failed) {
+            for (FilterStatus s : cycle.failed) {
                 if (s != null) {
                     if (s.code() == FilterStatus.Code.ERROR) {
                         event(pod, EventRecorder.WARNING, "FailedScheduling", "running filter plugins: " + s.reasons());
@@ -526,9 +505,73 @@ public final class Scheduler implements SchedulerRuntime, AutoCloseable {
             unschedulable(entry, FailureMessages.noNodeAvailable(pod, n, statuses), true);
             return;
         }
-        NodeInfo chosen = count == 1 ? feasible[0] : best(profile, info, Arrays.asList(feasible).subList(0, count));
+        NodeInfo chosen = cycle.found == 1 ? cycle.feasible[0] : best(profile, info, cycle);
         cache.assume(pod, chosen.name(), info.requests());
         bindPool.execute(() -> bind(entry, pod, chosen.name()));
+    }
+
+    /**
+     * One cycle's filtering and scoring. Each chunk of nodes is filtered and its feasible nodes
+     * scored right away, while their data is in the CPU cache (Kubernetes scores in a second
+     * pass; the result is the same, since normalizing waits until all are found), then the chunk
+     * reports under one short lock.
+     */
+    private static final class Cycle {
+        final Compiled profile;
+        final PodInfo pod;
+        final NodeInfo[] nodes;
+        final int start;
+        final int toFind;
+        final int plugins;
+        final FilterStatus[] failed;
+        final NodeInfo[] feasible;
+        /** Raw scores, {@code plugins} per feasible node. */
+        final long[] raw;
+        int found;
+        int processed;
+
+        Cycle(Compiled profile, PodInfo pod, NodeInfo[] nodes, int start, int toFind) {
+            this.profile = profile;
+            this.pod = pod;
+            this.nodes = nodes;
+            this.start = start;
+            this.toFind = toFind;
+            this.plugins = profile.scores().size();
+            this.failed = new FilterStatus[nodes.length];
+            this.feasible = new NodeInfo[toFind];
+            this.raw = new long[toFind * plugins];
+        }
+
+        boolean run(int from, int to) {
+            int n = nodes.length;
+            NodeInfo[] ok = new NodeInfo[to - from];
+            long[] scores = new long[(to - from) * plugins];
+            int count = 0;
+            List<FilterPlugin> filters = profile.filters();
+            List<ScorePlugin> scorers = profile.scores();
+            for (int i = from; i < to; i++) {
+                int index = start + i;
+                NodeInfo node = nodes[index >= n ? index - n : index];
+                FilterStatus status = runFilters(filters, pod, node);
+                if (status != null) {
+                    failed[i] = status;
+                    continue;
+                }
+                for (int p = 0; p < plugins; p++) {
+                    scores[count * plugins + p] = scorers.get(p).score(pod, node);
+                }
+                ok[count++] = node;
+            }
+            synchronized (this) {
+                processed += to - from;
+                for (int k = 0; k < count && found < toFind; k++) {
+                    feasible[found] = ok[k];
+                    System.arraycopy(scores, k * plugins, raw, found * plugins, plugins);
+                    found++;
+                }
+                return found < toFind;
+            }
+        }
     }
 
     private String profileName(Pod pod) {
@@ -537,7 +580,7 @@ public final class Scheduler implements SchedulerRuntime, AutoCloseable {
     }
 
     /** Null when every filter passes, else the first failure (as kube-scheduler, later filters do not run). */
-    private static FilterStatus runFilters(List<FilterPlugin> filters, List<String> names, PodInfo pod, NodeInfo node) {
+    private static FilterStatus runFilters(List<FilterPlugin> filters, PodInfo pod, NodeInfo node) {
         for (int i = 0; i < filters.size(); i++) {
             FilterStatus s;
             try {
@@ -571,26 +614,22 @@ public final class Scheduler implements SchedulerRuntime, AutoCloseable {
         return Math.max(MIN_FEASIBLE_NODES_TO_FIND, num);
     }
 
-    /** Scores the feasible nodes, weights and sums, and picks the highest (ties at random). */
-    private NodeInfo best(Compiled profile, PodInfo pod, List<NodeInfo> feasible) {
+    /** Normalizes the feasible nodes' scores, weights and sums them, and picks the highest (ties at random). */
+    private NodeInfo best(Compiled profile, PodInfo pod, Cycle cycle) {
         List<ScorePlugin> plugins = profile.scores();
-        int m = feasible.size();
-        long[][] scores = new long[plugins.size()][m];
-        if (!plugins.isEmpty()) {
-            parallelizer.until(m, j -> {
-                NodeInfo node = feasible.get(j);
-                for (int p = 0; p < plugins.size(); p++) {
-                    scores[p][j] = plugins.get(p).score(pod, node);
-                }
-                return true;
-            });
-        }
+        int m = cycle.found;
+        int pc = plugins.size();
+        List<NodeInfo> feasible = Arrays.asList(cycle.feasible).subList(0, m);
         long[] total = new long[m];
-        for (int p = 0; p < plugins.size(); p++) {
-            plugins.get(p).normalize(pod, feasible, scores[p]);
+        long[] column = new long[m];
+        for (int p = 0; p < pc; p++) {
+            for (int j = 0; j < m; j++) {
+                column[j] = cycle.raw[j * pc + p];
+            }
+            plugins.get(p).normalize(pod, feasible, column);
             long weight = profile.weights()[p];
             for (int j = 0; j < m; j++) {
-                long s = Math.max(ScorePlugin.MIN_SCORE, Math.min(ScorePlugin.MAX_SCORE, scores[p][j]));
+                long s = Math.max(ScorePlugin.MIN_SCORE, Math.min(ScorePlugin.MAX_SCORE, column[j]));
                 total[j] += s * weight;
             }
         }

@@ -52,7 +52,7 @@ public final class SchedulerComponent implements SchedulerRuntime {
         int bind_workers() default 8;
 
         @AttributeDefinition(description = "Threads filtering and scoring nodes for one pod, the scheduling thread "
-                + "included; 0 for one per core")
+                + "included; 0 for half the cores (the API server and store share the JVM)")
         int parallelism() default 0;
 
         @AttributeDefinition(description = "Back-off after a pod's first failed attempt, in milliseconds; doubles per attempt")

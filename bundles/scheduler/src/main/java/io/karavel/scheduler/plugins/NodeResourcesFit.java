@@ -26,11 +26,10 @@ public final class NodeResourcesFit implements FilterPlugin {
     @Override
     public FilterStatus filter(PodInfo pod, NodeInfo node) {
         Resources want = pod.requests();
-        Resources have = node.allocatable();
-        Resources used = node.requested();
-        boolean pods = used.pods() + 1 > have.pods();
-        boolean cpu = want.milliCpu() > 0 && want.milliCpu() > have.milliCpu() - used.milliCpu();
-        boolean memory = want.memoryBytes() > 0 && want.memoryBytes() > have.memoryBytes() - used.memoryBytes();
+        NodeFacts n = NodeFacts.of(node);
+        boolean pods = n.requestedPods() + 1 > n.allocatablePods();
+        boolean cpu = want.milliCpu() > 0 && want.milliCpu() > n.allocatableMilliCpu() - n.requestedMilliCpu();
+        boolean memory = want.memoryBytes() > 0 && want.memoryBytes() > n.allocatableMemory() - n.requestedMemory();
         if (!pods && !cpu && !memory) {
             return FilterStatus.success();
         }

@@ -15,11 +15,11 @@ record ResourceScores(long cpuRequested, long cpuAllocatable, long memoryRequest
 
     static ResourceScores of(PodInfo pod, NodeInfo node) {
         Resources want = pod.requests();
-        Resources used = node.requested();
-        Resources have = node.allocatable();
+        NodeFacts n = NodeFacts.of(node);
         long cpu = want.milliCpu() == 0 ? DEFAULT_MILLI_CPU : want.milliCpu();
         long memory = want.memoryBytes() == 0 ? DEFAULT_MEMORY : want.memoryBytes();
-        return new ResourceScores(used.milliCpu() + cpu, have.milliCpu(), used.memoryBytes() + memory, have.memoryBytes());
+        return new ResourceScores(n.requestedMilliCpu() + cpu, n.allocatableMilliCpu(), n.requestedMemory() + memory,
+                n.allocatableMemory());
     }
 
     /** Requested over allocatable, in [0, 1]; 1 when nothing is allocatable. */
