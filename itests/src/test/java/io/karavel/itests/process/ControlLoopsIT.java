@@ -49,8 +49,9 @@ public class ControlLoopsIT {
     public static void startCluster() throws Exception {
         assumeTrue("kubectl is not installed at " + Kubectl.BINARY, Files.isExecutable(Kubectl.BINARY));
         master = KaravelProcess.fromFreshCopy("control", "all-in-one")
-                // short node-failure timings so the eviction test takes seconds, not minutes
-                .withEnv("KARAVEL_NODE_MONITOR_GRACE_SECONDS", "6")
+                // short node-failure timings (the grace still above the 10 s heartbeat) so the eviction test
+                // takes seconds, not minutes
+                .withEnv("KARAVEL_NODE_MONITOR_GRACE_SECONDS", "20")
                 .withEnv("KARAVEL_DEFAULT_TOLERATION_SECONDS", "3")
                 .start();
         hollowNodes = KaravelProcess.fromFreshCopy("control-hollow", "node")

@@ -119,7 +119,11 @@ final class KaravelProcess implements AutoCloseable {
                         + rmiRegistryPort + "/karaf-root");
     }
 
-    /** Starts {@code bin/karavel run} in the background and waits until {@code /readyz} is ok. */
+    /**
+     * Starts {@code bin/karavel run} in the background and waits until {@code /readyz} is ok; in
+     * the node profile, which serves no API, only until the JVM runs (the test then waits for
+     * its Node through the master's API).
+     */
     KaravelProcess start() {
         if (process != null && process.isAlive()) {
             throw new IllegalStateException("already running");
@@ -134,6 +138,16 @@ final class KaravelProcess implements AutoCloseable {
             process = builder.start();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+        if (profile.equals("node")) {
+            Poll.until(READY_TIMEOUT, "the node JVM to start", () -> {
+                if (!process.isAlive()) {
+                    throw new IllegalStateException("Karavel exited with " + process.exitValue()
+                            + "; see " + home.resolve("console.log"));
+                }
+                return process.toHandle().descendants().anyMatch(p -> p.info().command().map(c -> c.endsWith("/java")).orElse(false));
+            });
+            return this;
         }
         awaitReady();
         return this;

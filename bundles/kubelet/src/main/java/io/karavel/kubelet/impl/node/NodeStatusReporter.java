@@ -101,8 +101,13 @@ public final class NodeStatusReporter {
     /** Recomputes the status and writes it if it changed (or {@code force}, or it is due). */
     public void update(boolean force) {
         Instant now = clock.instant();
-        NodeStatus status = status(now);
         boolean due = now.isAfter(lastWrittenAt.plus(settings.statusReportInterval()));
+        if (!force && !due && lastWritten != null && !conditionsAsWritten()) {
+            // someone else (the node lifecycle controller, after missed heartbeats) changed our
+            // conditions: post ours again, with new transition times
+            lastWritten = null;
+        }
+        NodeStatus status = status(now);
         if (!force && !due && lastWritten != null && sameIgnoringHeartbeats(status, lastWritten)) {
             return;
         }
@@ -111,6 +116,27 @@ public final class NodeStatusReporter {
                 .patch(PatchContext.of(PatchType.STRATEGIC_MERGE), client.getKubernetesSerialization().asJson(patch));
         lastWritten = status;
         lastWrittenAt = now;
+    }
+
+    /**
+     * Whether the Node's conditions in the API still have the statuses this agent last wrote, as
+     * the kubelet compares with the Node it fetched.
+     */
+    private boolean conditionsAsWritten() {
+        Node current = client.nodes().withName(settings.nodeName()).get();
+        if (current == null || current.getStatus() == null) {
+            return false;
+        }
+        Map<String, String> posted = new java.util.HashMap<>();
+        for (NodeCondition c : current.getStatus().getConditions()) {
+            posted.put(c.getType(), c.getStatus());
+        }
+        for (NodeCondition mine : lastWritten.getConditions()) {
+            if (!mine.getStatus().equals(posted.get(mine.getType()))) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private NodeStatus status(Instant now) {
