@@ -527,6 +527,11 @@ public final class Scheduler implements SchedulerRuntime, AutoCloseable {
         final NodeInfo[] feasible;
         /** Raw scores, {@code plugins} per feasible node. */
         final long[] raw;
+        /**
+         * Filters that answered SKIP: they do not apply to this pod, so other nodes need not ask
+         * them. Written by several threads without a lock: a stale read only costs one more call.
+         */
+        final boolean[] skipped;
         int found;
         int processed;
 
@@ -540,6 +545,7 @@ public final class Scheduler implements SchedulerRuntime, AutoCloseable {
             this.failed = new FilterStatus[nodes.length];
             this.feasible = new NodeInfo[toFind];
             this.raw = new long[toFind * plugins];
+            this.skipped = new boolean[profile.filters().size()];
         }
 
         boolean run(int from, int to) {
@@ -552,7 +558,7 @@ public final class Scheduler implements SchedulerRuntime, AutoCloseable {
             for (int i = from; i < to; i++) {
                 int index = start + i;
                 NodeInfo node = nodes[index >= n ? index - n : index];
-                FilterStatus status = runFilters(filters, pod, node);
+                FilterStatus status = runFilters(filters, skipped, pod, node);
                 if (status != null) {
                     failed[i] = status;
                     continue;
@@ -580,8 +586,11 @@ public final class Scheduler implements SchedulerRuntime, AutoCloseable {
     }
 
     /** Null when every filter passes, else the first failure (as kube-scheduler, later filters do not run). */
-    private static FilterStatus runFilters(List<FilterPlugin> filters, PodInfo pod, NodeInfo node) {
+    private static FilterStatus runFilters(List<FilterPlugin> filters, boolean[] skipped, PodInfo pod, NodeInfo node) {
         for (int i = 0; i < filters.size(); i++) {
+            if (skipped[i]) {
+                continue;
+            }
             FilterStatus s;
             try {
                 s = filters.get(i).filter(pod, node);
@@ -591,7 +600,9 @@ public final class Scheduler implements SchedulerRuntime, AutoCloseable {
             if (s == null) {
                 s = FilterStatus.error(filters.get(i).name() + " returned no status");
             }
-            if (!s.isSuccess()) {
+            if (s.code() == FilterStatus.Code.SKIP) {
+                skipped[i] = true;
+            } else if (s.code() != FilterStatus.Code.SUCCESS) {
                 return s;
             }
         }

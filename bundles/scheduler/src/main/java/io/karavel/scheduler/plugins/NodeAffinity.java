@@ -34,7 +34,7 @@ public final class NodeAffinity implements FilterPlugin, ScorePlugin {
     public FilterStatus filter(PodInfo pod, NodeInfo node) {
         PodFacts facts = PodFacts.of(pod);
         if (facts.nodeSelector == null && facts.requiredTerms == null) {
-            return FilterStatus.success();
+            return Pods.SKIP;
         }
         Map<String, String> labels = NodeFacts.of(node).labels();
         if (facts.nodeSelector != null && !Selectors.matches(facts.nodeSelector, labels)) {

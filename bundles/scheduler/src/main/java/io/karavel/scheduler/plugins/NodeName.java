@@ -31,7 +31,10 @@ public final class NodeName implements FilterPlugin {
             var annotations = pod.pod().getMetadata().getAnnotations();
             wanted = annotations == null ? null : annotations.get(ANNOTATION);
         }
-        if (wanted == null || wanted.isEmpty() || wanted.equals(node.name())) {
+        if (wanted == null || wanted.isEmpty()) {
+            return Pods.SKIP;
+        }
+        if (wanted.equals(node.name())) {
             return FilterStatus.success();
         }
         return FilterStatus.unresolvable(REASON);

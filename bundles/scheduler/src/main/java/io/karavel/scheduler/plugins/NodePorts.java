@@ -28,7 +28,7 @@ public final class NodePorts implements FilterPlugin {
     public FilterStatus filter(PodInfo pod, NodeInfo node) {
         List<String> wanted = PodFacts.of(pod).hostPorts;
         if (wanted.isEmpty()) {
-            return FilterStatus.success();
+            return Pods.SKIP;
         }
         Set<String> used = node.usedHostPorts();
         if (used.isEmpty()) {

@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.Taint;
 import io.fabric8.kubernetes.api.model.Toleration;
+import io.karavel.api.scheduler.FilterStatus;
 import io.karavel.api.scheduler.Resources;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
@@ -21,6 +22,13 @@ import java.util.Map;
  */
 public final class Pods {
     private static final BigDecimal THOUSAND = BigDecimal.valueOf(1000);
+
+    /**
+     * A filter's answer when it does not apply to the pod at all (no node selector, no host
+     * ports...): the scheduler then stops asking it about this pod's other nodes, as a
+     * Kubernetes PreFilter returning Skip does.
+     */
+    public static final FilterStatus SKIP = new FilterStatus(FilterStatus.Code.SKIP, List.of());
 
     private Pods() {}
 

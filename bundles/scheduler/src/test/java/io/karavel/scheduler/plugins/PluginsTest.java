@@ -112,6 +112,16 @@ class PluginsTest {
     }
 
     @Test
+    void filtersThatDoNotApplyToThePodSkipIt() {
+        NodeInfo node = nodeInfo(node("n", "2", "4Gi"));
+        var plain = info(pod("p", null, null));
+        assertThat(new NodeAffinity().filter(plain, node).code()).isEqualTo(FilterStatus.Code.SKIP);
+        assertThat(new NodePorts().filter(plain, node).code()).isEqualTo(FilterStatus.Code.SKIP);
+        assertThat(new NodeName().filter(plain, node).code()).isEqualTo(FilterStatus.Code.SKIP);
+        assertThat(new NodeResourcesFit().filter(plain, node).code()).isEqualTo(FilterStatus.Code.SUCCESS);
+    }
+
+    @Test
     void nodeUnschedulableUnlessTolerated() {
         NodeUnschedulable plugin = new NodeUnschedulable();
         NodeInfo cordoned = nodeInfo(nodeBuilder("c", "2", "4Gi").editSpec().withUnschedulable(true).endSpec().build());
