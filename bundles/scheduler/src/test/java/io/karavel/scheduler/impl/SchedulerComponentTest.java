@@ -1,0 +1,149 @@
+package io.karavel.scheduler.impl;
+
+import static io.karavel.scheduler.plugins.Fixtures.node;
+import static io.karavel.scheduler.plugins.Fixtures.podBuilder;
+import static io.karavel.testing.Eventually.eventually;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.api.model.Pod;
+import io.karavel.api.controller.LeaderElection;
+import io.karavel.api.scheduler.SchedulerPlugin;
+import io.karavel.scheduler.plugins.BuiltinPlugins;
+import io.karavel.testing.controller.FakeCluster;
+import java.lang.annotation.Annotation;
+import java.lang.reflect.Proxy;
+import java.time.Duration;
+import java.util.Dictionary;
+import java.util.Hashtable;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.osgi.service.cm.Configuration;
+import org.osgi.service.cm.ConfigurationAdmin;
+
+/** The DS component without a framework: what DS would call, in the order it calls it. */
+class SchedulerComponentTest {
+    private final FakeCluster cluster = new FakeCluster();
+    private SchedulerComponent component;
+
+    private static SchedulerComponent.Config config(String defaultProfile) {
+        return new SchedulerComponent.Config() {
+            @Override
+            public Class<? extends Annotation> annotationType() {
+                return SchedulerComponent.Config.class;
+            }
+
+            @Override
+            public String default_profile() {
+                return defaultProfile;
+            }
+
+            @Override
+            public int bind_workers() {
+                return 2;
+            }
+
+            @Override
+            public int parallelism() {
+                return 0;
+            }
+
+            @Override
+            public long backoff_initial_millis() {
+                return 20;
+            }
+
+            @Override
+            public long backoff_max_millis() {
+                return 100;
+            }
+
+            @Override
+            public long unschedulable_flush_interval_millis() {
+                return 60_000;
+            }
+        };
+    }
+
+    @AfterEach
+    void stop() {
+        if (component != null) {
+            component.deactivate();
+        }
+    }
+
+    private SchedulerComponent activate(String defaultProfile) {
+        component = new SchedulerComponent(cluster, cluster, config(defaultProfile));
+        BuiltinPlugins.filters().forEach(f -> component.bindFilter(f, Map.of(SchedulerPlugin.NAME_PROPERTY, f.name())));
+        BuiltinPlugins.scores().forEach(s -> component.bindScore(s, Map.of(SchedulerPlugin.NAME_PROPERTY, s.name())));
+        component.bindProfile(SchedulerTest.spread());
+        component.bindProfile(SchedulerTest.binpack());
+        return component;
+    }
+
+    @Test
+    void setDefaultProfileWritesThePidAndTheModifiedConfigurationSwitches() throws Exception {
+        activate("spread");
+        AtomicReference<Dictionary<String, Object>> written = new AtomicReference<>();
+        Configuration configuration = (Configuration) Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[] {Configuration.class}, (proxy, method, args) -> switch (method.getName()) {
+                    case "getProperties" -> new Hashtable<>(Map.of("bind.workers", 2));
+                    case "update" -> {
+                        @SuppressWarnings("unchecked")
+                        Dictionary<String, Object> d = (Dictionary<String, Object>) args[0];
+                        written.set(d);
+                        yield null;
+                    }
+                    default -> null;
+                });
+        ConfigurationAdmin admin = (ConfigurationAdmin) Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[] {ConfigurationAdmin.class}, (proxy, method, args) ->
+                        method.getName().equals("getConfiguration") && args[0].equals(SchedulerComponent.PID)
+                                ? configuration
+                                : null);
+        component.bindConfigurationAdmin(admin);
+
+        component.setDefaultProfile("binpack");
+        assertThat(written.get().get("default.profile")).isEqualTo("binpack");
+        assertThat(written.get().get("bind.workers")).isEqualTo(2);
+        assertThat(component.defaultProfile()).isEqualTo("binpack");
+
+        // an operator edits etc/io.karavel.scheduler.cfg back: DS calls modified, no restart
+        component.modified(config("spread"));
+        assertThat(component.defaultProfile()).isEqualTo("spread");
+        assertThat(component.plugins()).contains("NodeResourcesFit", "PodSpread", "NodeResourcesMostAllocated");
+    }
+
+    @Test
+    void aGreedyLeaderElectionReplacementKeepsTheNewOne() throws Exception {
+        cluster.create(node("n1", "4", "8Gi"));
+        activate("spread");
+        LeaderElection follower = election(false);
+        LeaderElection leader = election(true);
+        component.bindLeaderElection(follower);
+        component.bindLeaderElection(leader); // greedy: the better service binds first...
+        component.unbindLeaderElection(follower); // ...then the old one goes
+        cluster.create(podBuilder("p", null, null).build());
+        eventually("p bound", Duration.ofSeconds(10),
+                () -> cluster.get(Pod.class, "default", "p").map(p -> p.getSpec().getNodeName() != null).orElse(false));
+        assertThat(component.scheduled()).isEqualTo(1);
+        assertThat(component.profiles()).extracting(p -> p.name()).containsExactly("binpack", "spread");
+    }
+
+    private static LeaderElection election(boolean leading) {
+        return new LeaderElection() {
+            @Override
+            public boolean isLeader() {
+                return leading;
+            }
+
+            @Override
+            public AutoCloseable onChange(Consumer<Boolean> listener) {
+                return () -> {};
+            }
+        };
+    }
+
+}
