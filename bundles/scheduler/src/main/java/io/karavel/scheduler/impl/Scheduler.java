@@ -87,7 +87,6 @@ public final class Scheduler implements SchedulerRuntime, AutoCloseable {
     /** A profile resolved against the installed plugins. */
     private record Compiled(
             String name,
-            List<String> filterNames,
             List<FilterPlugin> filters,
             List<ScorePlugin> scores,
             long[] weights,
@@ -372,7 +371,7 @@ public final class Scheduler implements SchedulerRuntime, AutoCloseable {
                     weights.add((long) s.getValue());
                 }
             }
-            out.put(named.name(), new Compiled(named.name(), filterNames, List.copyOf(filters), List.copyOf(scores),
+            out.put(named.name(), new Compiled(named.name(), List.copyOf(filters), List.copyOf(scores),
                     weights.stream().mapToLong(Long::longValue).toArray(), List.copyOf(missing),
                     p.percentageOfNodesToScore()));
         }
