@@ -13,6 +13,7 @@ import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.time.Duration;
@@ -83,18 +84,38 @@ public class Fabric8ClientIT {
         assertEquals(Integer.valueOf(2), applied.getSpec().getReplicas());
         assertEquals(2, applied.getSpec().getTemplate().getSpec().getContainers().size());
 
-        client.apps().deployments().withName("web").edit(d -> new DeploymentBuilder(d)
-                .editMetadata().addToLabels("edited", "yes").endMetadata().build());
+        // The deployment controller writes this Deployment too (status, revision annotation), so a
+        // read-modify-write may lose the race with a 409, and is retried as Kubernetes clients do.
+        retryOnConflict(() -> client.apps().deployments().withName("web").edit(d -> new DeploymentBuilder(d)
+                .editMetadata().addToLabels("edited", "yes").endMetadata().build()));
         assertEquals("yes", client.apps().deployments().withName("web").get().getMetadata().getLabels().get("edited"));
 
-        client.apps().deployments().withName("web").scale(4);
+        retryOnConflict(() -> client.apps().deployments().withName("web").scale(4));
         assertEquals(Integer.valueOf(4), client.apps().deployments().withName("web").get().getSpec().getReplicas());
 
-        Deployment current = client.apps().deployments().withName("web").get();
-        current.setStatus(new DeploymentStatusBuilder().withReplicas(4).withObservedGeneration(
-                current.getMetadata().getGeneration()).build());
-        client.apps().deployments().resource(current).updateStatus();
-        assertEquals(Integer.valueOf(4), client.apps().deployments().withName("web").get().getStatus().getReplicas());
+        // status belongs to the controller; what it reports for 4 replicas is what we write too
+        retryOnConflict(() -> {
+            Deployment current = client.apps().deployments().withName("web").get();
+            current.setStatus(new DeploymentStatusBuilder().withReplicas(4).withObservedGeneration(
+                    current.getMetadata().getGeneration()).build());
+            client.apps().deployments().resource(current).updateStatus();
+        });
+        Poll.until(Duration.ofSeconds(30), "status.replicas 4", () -> Integer.valueOf(4).equals(
+                client.apps().deployments().withName("web").get().getStatus().getReplicas()));
+    }
+
+    /** Runs a read-modify-write again when it loses a compare-and-swap (409 Conflict), up to 10 times. */
+    private static void retryOnConflict(Runnable write) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                write.run();
+                return;
+            } catch (KubernetesClientException e) {
+                if (e.getCode() != 409 || attempt == 10) {
+                    throw e;
+                }
+            }
+        }
     }
 
     @Test

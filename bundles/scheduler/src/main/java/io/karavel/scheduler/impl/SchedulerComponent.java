@@ -36,7 +36,7 @@ import org.slf4j.LoggerFactory;
  * go at any time; configuration changes (the default profile, back-off, pool sizes) apply without
  * a restart. Registers the {@link SchedulerRuntime} the shell and REST render.
  */
-@Component(service = SchedulerRuntime.class, configurationPid = SchedulerComponent.PID, immediate = true)
+@Component(name = SchedulerComponent.PID, service = SchedulerRuntime.class, configurationPid = SchedulerComponent.PID, immediate = true)
 @Designate(ocd = SchedulerComponent.Config.class)
 public final class SchedulerComponent implements SchedulerRuntime {
     public static final String PID = "io.karavel.scheduler";
