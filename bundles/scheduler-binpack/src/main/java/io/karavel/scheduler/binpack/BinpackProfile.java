@@ -15,8 +15,6 @@ import org.osgi.service.component.annotations.Component;
 public final class BinpackProfile implements SchedulingProfile {
     public static final String NAME = "binpack";
 
-    private static final List<String> FILTERS = List.of("NodeUnschedulable", "NodeReady", "NodeName",
-            "TaintToleration", "NodeAffinity", "NodePorts", "NodeResourcesFit");
     private static final Map<String, Integer> SCORES;
 
     static {
@@ -34,7 +32,7 @@ public final class BinpackProfile implements SchedulingProfile {
 
     @Override
     public List<String> filters() {
-        return FILTERS;
+        return BUILTIN_FILTERS;
     }
 
     @Override

@@ -15,8 +15,6 @@ import org.osgi.service.component.annotations.Component;
 public final class SpreadProfile implements SchedulingProfile {
     public static final String NAME = "spread";
 
-    private static final List<String> FILTERS = List.of("NodeUnschedulable", "NodeReady", "NodeName",
-            "TaintToleration", "NodeAffinity", "NodePorts", "NodeResourcesFit");
     private static final Map<String, Integer> SCORES;
 
     static {
@@ -36,7 +34,7 @@ public final class SpreadProfile implements SchedulingProfile {
 
     @Override
     public List<String> filters() {
-        return FILTERS;
+        return BUILTIN_FILTERS;
     }
 
     @Override

@@ -34,8 +34,7 @@ import org.junit.jupiter.api.Test;
 
 class SchedulerTest {
     private static final Duration TIMEOUT = Duration.ofSeconds(10);
-    static final List<String> FILTERS = List.of("NodeUnschedulable", "NodeReady", "NodeName", "TaintToleration",
-            "NodeAffinity", "NodePorts", "NodeResourcesFit");
+    static final List<String> FILTERS = io.karavel.api.scheduler.SchedulingProfile.BUILTIN_FILTERS;
 
     /** A profile as the strategy bundles register them. */
     record Profile(String name, List<String> filters, Map<String, Integer> scores) implements SchedulingProfile {}

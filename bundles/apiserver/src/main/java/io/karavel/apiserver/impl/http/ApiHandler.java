@@ -239,7 +239,7 @@ public final class ApiHandler extends Handler.Abstract {
     }
 
     private void startWatch(Request request, Response response, Callback callback, RestRequest req) {
-        WatchPlan plan = WatchPlan.of(req, Tables.wanted(request.getHeaders().get(HttpHeader.ACCEPT)));
+        WatchPlan plan = WatchPlan.of(req, Tables.wanted(request.getHeaders().get(HttpHeader.ACCEPT)), service.decodedChanges());
         String upgrade = request.getHeaders().get(HttpHeader.UPGRADE);
         if (upgrade != null && upgrade.equalsIgnoreCase("websocket")) {
             // fabric8 first asks for a WebSocket watch. We do not speak WebSocket yet: answer a

@@ -70,6 +70,7 @@ public final class ResourceService {
     private final FieldSets fieldSets = new FieldSets(KubernetesPatchMeta.INSTANCE);
     private final SecureRandom random = new SecureRandom();
     private final Clock clock;
+    private final DecodedChanges decodedChanges = new DecodedChanges();
 
     public ResourceService(Store store, AdmissionChain admission, Clock clock) {
         this.store = store;
@@ -79,6 +80,11 @@ public final class ResourceService {
 
     public Store store() {
         return store;
+    }
+
+    /** Store changes parsed once for all of this server's watch streams. */
+    public DecodedChanges decodedChanges() {
+        return decodedChanges;
     }
 
     // ---------------------------------------------------------------- reads

@@ -44,10 +44,12 @@ public final class WatchPlan {
     private final boolean bookmarks;
     private final boolean asTable;
     private final String includeObject;
+    private final DecodedChanges decoded;
 
     private WatchPlan(ResourceType type, String prefix, LabelSelector labels, FieldSelector fields,
             long requestedRevision, boolean initialEvents, boolean initialEventsEnd, long timeoutSeconds,
-            boolean bookmarks, boolean asTable, String includeObject) {
+            boolean bookmarks, boolean asTable, String includeObject, DecodedChanges decoded) {
+        this.decoded = decoded;
         this.type = type;
         this.prefix = prefix;
         this.labels = labels;
@@ -71,6 +73,13 @@ public final class WatchPlan {
      *     header asked for tables, as {@code kubectl get -w} does)
      */
     public static WatchPlan of(RestRequest req, boolean asTable) {
+        return of(req, asTable, new DecodedChanges());
+    }
+
+    /**
+     * @param decoded where watch streams of the same server share parsed changes
+     */
+    public static WatchPlan of(RestRequest req, boolean asTable, DecodedChanges decoded) {
         String rv = req.param("resourceVersion");
         long revision = ResourceService.parseResourceVersion(rv);
         long timeout;
@@ -139,7 +148,8 @@ public final class WatchPlan {
                 timeout,
                 bookmarks,
                 asTable,
-                req.param("includeObject"));
+                req.param("includeObject"),
+                decoded);
     }
 
     private static ApiException invalidListOptions(FieldErrors errors) {
@@ -189,7 +199,7 @@ public final class WatchPlan {
 
     /** The event line for a change, or null when the selectors filter it out. */
     public byte[] toEvent(Change change) {
-        ObjectNode object = ResourceService.served(type, change.toKeyValue());
+        ObjectNode object = decoded.current(change, type);
         boolean nowMatches = ResourceService.matches(object, labels, fields);
         switch (change.type()) {
             case CREATED:
@@ -198,7 +208,7 @@ public final class WatchPlan {
                 return nowMatches ? eventLine("DELETED", render(object)) : null;
             default:
                 boolean matchedBefore = change.previousValue() == null
-                        || ResourceService.matches(Json.readObject(change.previousValue()), labels, fields);
+                        || ResourceService.matches(decoded.previous(change, type), labels, fields);
                 if (nowMatches) {
                     return eventLine(matchedBefore ? "MODIFIED" : "ADDED", render(object));
                 }
