@@ -120,9 +120,19 @@ public final class PodManager implements PodStreams, AutoCloseable {
             if (closed || workers.isEmpty()) {
                 return;
             }
+            // Only this node's pods matter (a runtime may serve several hollow nodes).
+            Map<String, PodWorker> bySandbox = new HashMap<>();
+            for (PodWorker w : workers.values()) {
+                PodSandbox sandbox = w.sandbox();
+                if (sandbox != null) {
+                    bySandbox.put(sandbox.id(), w);
+                }
+            }
             Map<String, String> now = new HashMap<>();
             for (ContainerStatus c : ctx.runtime().listAllContainers()) {
-                now.put(c.id(), c.sandboxId() + "|" + c.state() + "|" + c.exitCode());
+                if (bySandbox.containsKey(c.sandboxId())) {
+                    now.put(c.id(), c.sandboxId() + "|" + c.state() + "|" + c.exitCode());
+                }
             }
             Set<String> changedSandboxes = new HashSet<>();
             Map<String, String> before = lastRelist;
@@ -137,12 +147,10 @@ public final class PodManager implements PodStreams, AutoCloseable {
                 }
             });
             lastRelist = now;
-            if (!changedSandboxes.isEmpty()) {
-                for (PodWorker w : workers.values()) {
-                    PodSandbox sandbox = w.sandbox();
-                    if (sandbox != null && changedSandboxes.contains(sandbox.id())) {
-                        w.signal();
-                    }
+            for (String sandboxId : changedSandboxes) {
+                PodWorker w = bySandbox.get(sandboxId);
+                if (w != null) {
+                    w.signal();
                 }
             }
         } catch (RuntimeException e) {

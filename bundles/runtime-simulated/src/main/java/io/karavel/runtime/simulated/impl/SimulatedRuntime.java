@@ -24,6 +24,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.osgi.service.component.annotations.Component;
@@ -46,6 +47,11 @@ public final class SimulatedRuntime implements ContainerRuntime {
     private final AtomicLong ids = new AtomicLong();
     private final Map<String, PodSandbox> sandboxes = new ConcurrentHashMap<>();
     private final Map<String, ContainerStatus> containers = new ConcurrentHashMap<>();
+    /**
+     * Container ids by sandbox: one runtime serves every hollow node of a JVM, so scanning all
+     * containers per sandbox made each node's relist quadratic in the pods of all nodes.
+     */
+    private final Map<String, Set<String>> containersBySandbox = new ConcurrentHashMap<>();
 
     public SimulatedRuntime() {
         this(Clock.systemUTC());
@@ -112,7 +118,10 @@ public final class SimulatedRuntime implements ContainerRuntime {
 
     @Override
     public void removePodSandbox(String sandboxId) {
-        containers.values().removeIf(c -> c.sandboxId().equals(sandboxId));
+        Set<String> ids = containersBySandbox.remove(sandboxId);
+        if (ids != null) {
+            ids.forEach(containers::remove);
+        }
         sandboxes.remove(sandboxId);
     }
 
@@ -133,6 +142,7 @@ public final class SimulatedRuntime implements ContainerRuntime {
         String id = "container-" + ids.incrementAndGet();
         containers.put(id, new ContainerStatus(id, sandboxId, config.name(), config.attempt(), State.CREATED, 0, null,
                 null, config.image(), config.imageRef(), clock.instant(), null, null, config.labels()));
+        containersBySandbox.computeIfAbsent(sandboxId, k -> ConcurrentHashMap.newKeySet()).add(id);
         return id;
     }
 
@@ -158,18 +168,30 @@ public final class SimulatedRuntime implements ContainerRuntime {
 
     @Override
     public void removeContainer(String containerId) {
-        containers.remove(containerId);
+        ContainerStatus removed = containers.remove(containerId);
+        if (removed != null) {
+            Set<String> ids = containersBySandbox.get(removed.sandboxId());
+            if (ids != null) {
+                ids.remove(containerId);
+            }
+        }
     }
 
     @Override
     public List<ContainerStatus> listContainers(String sandboxId) {
         List<ContainerStatus> result = new ArrayList<>();
-        for (ContainerStatus c : containers.values()) {
-            if (c.sandboxId().equals(sandboxId)) {
+        for (String id : containersBySandbox.getOrDefault(sandboxId, Set.of())) {
+            ContainerStatus c = containers.get(id);
+            if (c != null) {
                 result.add(c);
             }
         }
         return result;
+    }
+
+    @Override
+    public List<ContainerStatus> listAllContainers() {
+        return List.copyOf(containers.values());
     }
 
     @Override
