@@ -36,6 +36,16 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntFunction;
+import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
@@ -67,20 +77,97 @@ public final class ReplicaSetController implements Reconciler {
 
         @AttributeDefinition(description = "Most pods created or deleted by one reconcile of one ReplicaSet (Kubernetes' burstReplicas)")
         int burstReplicas() default 500;
+
+        @AttributeDefinition(name = "write.parallelism",
+                description = "Pod creates or deletes of one batch in flight at once (Kubernetes sends a batch in parallel);"
+                        + " concurrent writes share the store's group commits. 1 writes one after the other.")
+        int write_parallelism() default 16;
     }
 
     private final int workers;
     private final int burstReplicas;
+    /** Null when writes go one after the other (write.parallelism 1, as the unit tests use). */
+    private final ExecutorService writes;
 
     @Activate
     public ReplicaSetController(Config config) {
-        this(config.workers(), config.burstReplicas());
+        this(config.workers(), config.burstReplicas(), config.write_parallelism());
+    }
+
+    /** For tests and embedding: the configuration as plain values, writes one after the other. */
+    public ReplicaSetController(int workers, int burstReplicas) {
+        this(workers, burstReplicas, 1);
     }
 
     /** For tests and embedding: the configuration as plain values. */
-    public ReplicaSetController(int workers, int burstReplicas) {
+    public ReplicaSetController(int workers, int burstReplicas, int writeParallelism) {
         this.workers = Math.max(1, workers);
         this.burstReplicas = Math.max(1, burstReplicas);
+        if (writeParallelism > 1) {
+            ThreadPoolExecutor pool = new ThreadPoolExecutor(writeParallelism, writeParallelism, 30, TimeUnit.SECONDS,
+                    new LinkedBlockingQueue<>(), daemonThreads("replicaset-writes-"));
+            pool.allowCoreThreadTimeOut(true);
+            this.writes = pool;
+        } else {
+            this.writes = null;
+        }
+    }
+
+    @Deactivate
+    void close() {
+        if (writes != null) {
+            writes.shutdown();
+        }
+    }
+
+    private static ThreadFactory daemonThreads(String prefix) {
+        AtomicInteger count = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, prefix + count.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    /**
+     * Runs {@code count} writes, up to write.parallelism at once; returns how many succeeded.
+     * Each write returns null, or the failure it already reported.
+     */
+    private int runBatch(int count, IntFunction<RuntimeException> write, RuntimeException[] firstError) {
+        int succeeded = 0;
+        if (writes == null) {
+            for (int i = 0; i < count; i++) {
+                RuntimeException e = write.apply(i);
+                if (e == null) {
+                    succeeded++;
+                } else if (firstError[0] == null) {
+                    firstError[0] = e;
+                }
+            }
+            return succeeded;
+        }
+        List<Future<RuntimeException>> results = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            int index = i;
+            results.add(writes.submit(() -> write.apply(index)));
+        }
+        for (Future<RuntimeException> result : results) {
+            RuntimeException e;
+            try {
+                e = result.get();
+            } catch (InterruptedException interrupted) {
+                Thread.currentThread().interrupt();
+                e = new IllegalStateException("interrupted while writing pods", interrupted);
+            } catch (ExecutionException failed) {
+                e = failed.getCause() instanceof RuntimeException r ? r : new IllegalStateException(failed.getCause());
+            }
+            if (e == null) {
+                succeeded++;
+            } else if (firstError[0] == null) {
+                firstError[0] = e;
+            }
+        }
+        return succeeded;
     }
 
     @Override
@@ -177,21 +264,23 @@ public final class ReplicaSetController implements Reconciler {
             // Expect them all before the first create: its watch event may arrive before we return.
             expectations.expectCreations(key, toCreate);
             int created = 0;
-            RuntimeException error = null;
+            RuntimeException[] firstError = new RuntimeException[1];
             // Slow start (1, 2, 4, ...): when every create fails, as under a quota, fail after one.
-            for (int batch = Math.min(toCreate, 1); batch > 0 && error == null;
+            // Each batch is written in parallel.
+            for (int batch = Math.min(toCreate, 1); batch > 0 && firstError[0] == null;
                     batch = Math.min(2 * batch, toCreate - created)) {
-                for (int i = 0; i < batch; i++) {
+                created += runBatch(batch, i -> {
                     try {
                         Pod pod = context.client().create(podFromTemplate(rs, ref));
-                        created++;
                         events.event(rs, EventRecorder.NORMAL, "SuccessfulCreate", "Created pod: " + pod.getMetadata().getName());
+                        return null;
                     } catch (RuntimeException e) {
-                        error = e;
                         events.event(rs, EventRecorder.WARNING, "FailedCreate", "Error creating: " + e.getMessage());
+                        return e;
                     }
-                }
+                }, firstError);
             }
+            RuntimeException error = firstError[0];
             // The failed create and the ones never attempted will not show up in the cache.
             for (int i = created; i < toCreate; i++) {
                 expectations.creationObserved(key);
@@ -204,8 +293,10 @@ public final class ReplicaSetController implements Reconciler {
             victims.sort(Pods.DELETION_ORDER);
             victims = victims.subList(0, toDelete);
             expectations.expectDeletions(key, victims.stream().map(Pods::key).toList());
-            RuntimeException error = null;
-            for (Pod pod : victims) {
+            List<Pod> doomed = victims;
+            RuntimeException[] firstError = new RuntimeException[1];
+            runBatch(doomed.size(), i -> {
+                Pod pod = doomed.get(i);
                 try {
                     boolean existed = context.client().delete(Pod.class, pod.getMetadata().getNamespace(), pod.getMetadata().getName(), null);
                     if (existed) {
@@ -213,15 +304,17 @@ public final class ReplicaSetController implements Reconciler {
                     } else {
                         expectations.deletionObserved(key, Pods.key(pod));
                     }
+                    return null;
                 } catch (RuntimeException e) {
                     expectations.deletionObserved(key, Pods.key(pod));
                     if (e instanceof ApiStatusException api && api.isNotFound()) {
-                        continue;
+                        return null;
                     }
-                    error = e;
                     events.event(rs, EventRecorder.WARNING, "FailedDelete", "Error deleting: " + e.getMessage());
+                    return e;
                 }
-            }
+            }, firstError);
+            RuntimeException error = firstError[0];
             return error == null ? null : new ManageFailure(error, false);
         }
         return null;

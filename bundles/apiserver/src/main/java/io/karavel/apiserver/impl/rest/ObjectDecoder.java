@@ -115,7 +115,7 @@ public final class ObjectDecoder {
         } catch (JsonProcessingException | IllegalArgumentException e) {
             throw ApiException.badRequest(cannotHandle(type) + shortMessage(e));
         }
-        collectUnknown(object, "", unknown);
+        collectUnknown(object, null, unknown);
         if (unknown.isEmpty()) {
             return new Decoded(object, List.of());
         }
@@ -132,20 +132,47 @@ public final class ObjectDecoder {
         return type.kind() + " in version \"" + type.version() + "\" cannot be handled as a " + type.kind() + ": ";
     }
 
+    /**
+     * Where a value sits in the object, spelled only when an unknown field is found: walking
+     * every field of every write made string paths a visible share of a write's cost.
+     */
+    private record FieldPath(FieldPath parent, String field, int index) {
+        FieldPath child(String name) {
+            return new FieldPath(this, name, -1);
+        }
+
+        FieldPath element(int i) {
+            return new FieldPath(this, null, i);
+        }
+
+        @Override
+        public String toString() {
+            String prefix = parent == null ? "" : parent.toString();
+            if (field == null) {
+                return prefix + "[" + index + "]";
+            }
+            return prefix.isEmpty() ? field : prefix + "." + field;
+        }
+    }
+
+    private static FieldPath child(FieldPath path, String name) {
+        return path == null ? new FieldPath(null, name, -1) : path.child(name);
+    }
+
     /** Walks model objects, lists and maps; records and clears each {@code additionalProperties} entry. */
-    private void collectUnknown(Object value, String path, List<String> out) {
+    private void collectUnknown(Object value, FieldPath path, List<String> out) {
         if (value == null) {
             return;
         }
         if (value instanceof List<?> list) {
             for (int i = 0; i < list.size(); i++) {
-                collectUnknown(list.get(i), path + "[" + i + "]", out);
+                collectUnknown(list.get(i), path == null ? new FieldPath(null, null, i) : path.element(i), out);
             }
             return;
         }
         if (value instanceof Map<?, ?> map) {
             for (Map.Entry<?, ?> e : map.entrySet()) {
-                collectUnknown(e.getValue(), join(path, String.valueOf(e.getKey())), out);
+                collectUnknown(e.getValue(), child(path, String.valueOf(e.getKey())), out);
             }
             return;
         }
@@ -160,7 +187,7 @@ public final class ObjectDecoder {
                 Map<String, Object> extra = (Map<String, Object>) shape.additionalProperties().invoke(value);
                 if (extra != null && !extra.isEmpty()) {
                     for (String field : extra.keySet()) {
-                        out.add(join(path, field));
+                        out.add(child(path, field).toString());
                     }
                     extra.clear();
                 }
@@ -169,7 +196,7 @@ public final class ObjectDecoder {
             }
         }
         for (Property p : shape.properties()) {
-            collectUnknown(p.accessor().getValue(value), join(path, p.name()), out);
+            collectUnknown(p.accessor().getValue(value), child(path, p.name()), out);
         }
     }
 
@@ -216,10 +243,6 @@ public final class ObjectDecoder {
         }
         var valueType = getter.getType().getContentType();
         return valueType != null && valueType.getRawClass().getName().startsWith(MODEL_PACKAGE);
-    }
-
-    private static String join(String path, String field) {
-        return path.isEmpty() ? field : path + "." + field;
     }
 
     private static String shortMessage(Exception e) {
