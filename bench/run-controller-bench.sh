@@ -61,7 +61,8 @@ await_api "$master_api" "$instance_home" "$master_pid"
 kubeconfig="$instance_home/etc/kubeconfig"
 
 prefix="hollow-$(od -An -tx1 -N3 /dev/urandom | tr -d ' \n')"
-start_instance hollow-nodes node KARAVEL_RUNTIME=simulated KARAVEL_NODE_NAME="$prefix" \
+# the hollow nodes stand for $nodes node agents in one JVM: give it their heap (256m is one agent's)
+start_instance hollow-nodes node KARAVEL_HEAP_MAX=1g KARAVEL_RUNTIME=simulated KARAVEL_NODE_NAME="$prefix" \
   KARAVEL_SIMULATED_NODES="$nodes" KARAVEL_API_SERVER="$master_api"
 ops() { java -Xmx256m -cp "$classpath" io.karavel.bench.NodeBenchOps "$@" --kubeconfig "$kubeconfig"; }
 ops wait-hollow-nodes --prefix "$prefix-" --count "$nodes" --timeout-seconds 600
