@@ -56,10 +56,10 @@ public final class NodeAgent implements AutoCloseable {
         // Registration and the first heartbeat happen on the timer thread, retried until they work:
         // the API server may start after the node (all-in-one boots both at once).
         long beat = settings.heartbeatInterval().toMillis();
-        heartbeats = executors.timers().scheduleWithFixedDelay(() -> executors.work().execute(this::heartbeat),
+        heartbeats = executors.timers().scheduleWithFixedDelay(() -> executors.heartbeats().execute(this::heartbeat),
                 0, beat, TimeUnit.MILLISECONDS);
         long update = settings.statusUpdateInterval().toMillis();
-        statusUpdates = executors.timers().scheduleWithFixedDelay(() -> executors.work().execute(this::updateStatus),
+        statusUpdates = executors.timers().scheduleWithFixedDelay(() -> executors.heartbeats().execute(this::updateStatus),
                 update, update, TimeUnit.MILLISECONDS);
     }
 
