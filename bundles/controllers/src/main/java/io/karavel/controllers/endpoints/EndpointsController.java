@@ -1,6 +1,5 @@
 package io.karavel.controllers.endpoints;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.EndpointAddress;
 import io.fabric8.kubernetes.api.model.EndpointAddressBuilder;
 import io.fabric8.kubernetes.api.model.EndpointPort;
@@ -19,6 +18,7 @@ import io.fabric8.kubernetes.api.model.discovery.v1.Endpoint;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointBuilder;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
+import io.karavel.controllers.support.Json;
 import io.karavel.api.client.ApiStatusException;
 import io.karavel.api.controller.Caches;
 import io.karavel.api.controller.ControllerSpec;
@@ -66,7 +66,6 @@ public final class EndpointsController implements Reconciler {
         int max_endpoints_per_slice() default 100;
     }
 
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final int workers;
     private final int maxPerSlice;
@@ -368,7 +367,7 @@ public final class EndpointsController implements Reconciler {
      * JSON with fabric8's non-empty inclusion does not.
      */
     private static boolean sameJson(Object a, Object b) {
-        return JSON.valueToTree(a).equals(JSON.valueToTree(b));
+        return Json.MAPPER.valueToTree(a).equals(Json.MAPPER.valueToTree(b));
     }
 
     private static <T> List<T> nullToEmpty(List<T> list) {

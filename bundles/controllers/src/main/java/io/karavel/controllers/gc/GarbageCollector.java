@@ -1,6 +1,5 @@
 package io.karavel.controllers.gc;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.api.model.DeleteOptions;
 import io.fabric8.kubernetes.api.model.DeleteOptionsBuilder;
@@ -8,6 +7,7 @@ import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.OwnerReference;
+import io.karavel.controllers.support.Json;
 import io.karavel.api.client.ApiResource;
 import io.karavel.api.client.ApiStatusException;
 import io.karavel.api.client.PatchType;
@@ -51,7 +51,6 @@ public final class GarbageCollector implements Reconciler {
     static final String FOREGROUND = "foregroundDeletion";
 
     private static final Logger LOG = LoggerFactory.getLogger(GarbageCollector.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     @ObjectClassDefinition(name = "Karavel garbage collector",
             description = "Deletes objects whose owners are gone; carries out foreground and orphan deletion")
@@ -267,24 +266,24 @@ public final class GarbageCollector implements Reconciler {
 
     /** Replaces the object's owner references (compare-and-swap on its resourceVersion); false when it is gone. */
     private static boolean patchOwnerReferences(HasMetadata object, List<OwnerReference> refs, ReconcileContext context) {
-        ObjectNode metadata = JSON.createObjectNode();
+        ObjectNode metadata = Json.MAPPER.createObjectNode();
         metadata.put("resourceVersion", object.getMetadata().getResourceVersion());
         if (refs.isEmpty()) {
             metadata.putNull("ownerReferences");
         } else {
-            metadata.set("ownerReferences", JSON.valueToTree(refs));
+            metadata.set("ownerReferences", Json.MAPPER.valueToTree(refs));
         }
         return patchMetadata(object, metadata, context);
     }
 
     private static void removeFinalizer(HasMetadata object, String finalizer, ReconcileContext context) {
         List<String> rest = object.getMetadata().getFinalizers().stream().filter(f -> !finalizer.equals(f)).toList();
-        ObjectNode metadata = JSON.createObjectNode();
+        ObjectNode metadata = Json.MAPPER.createObjectNode();
         metadata.put("resourceVersion", object.getMetadata().getResourceVersion());
         if (rest.isEmpty()) {
             metadata.putNull("finalizers");
         } else {
-            metadata.set("finalizers", JSON.valueToTree(rest));
+            metadata.set("finalizers", Json.MAPPER.valueToTree(rest));
         }
         patchMetadata(object, metadata, context);
     }
@@ -294,7 +293,7 @@ public final class GarbageCollector implements Reconciler {
         if (resource == null) {
             return false;
         }
-        ObjectNode patch = JSON.createObjectNode();
+        ObjectNode patch = Json.MAPPER.createObjectNode();
         patch.set("metadata", metadata);
         try {
             context.client().patch(resource, object.getMetadata().getNamespace(), object.getMetadata().getName(),

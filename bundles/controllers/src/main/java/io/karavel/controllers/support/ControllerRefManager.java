@@ -1,6 +1,5 @@
 package io.karavel.controllers.support;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -27,7 +26,6 @@ import java.util.function.Predicate;
  * @param <T> the owned kind
  */
 public final class ControllerRefManager<T extends HasMetadata> {
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final ObjectClient client;
     private final Class<T> kind;
@@ -110,9 +108,9 @@ public final class ControllerRefManager<T extends HasMetadata> {
         List<OwnerReference> refs = object.getMetadata().getOwnerReferences();
         ObjectNode add = patch.addObject().put("op", "add");
         if (refs == null || refs.isEmpty()) {
-            add.put("path", "/metadata/ownerReferences").putArray("value").add(JSON.valueToTree(controllerRef));
+            add.put("path", "/metadata/ownerReferences").putArray("value").add(Json.MAPPER.valueToTree(controllerRef));
         } else {
-            add.put("path", "/metadata/ownerReferences/-").set("value", JSON.valueToTree(controllerRef));
+            add.put("path", "/metadata/ownerReferences/-").set("value", Json.MAPPER.valueToTree(controllerRef));
         }
         return apply(object, patch);
     }
@@ -129,7 +127,7 @@ public final class ControllerRefManager<T extends HasMetadata> {
     }
 
     private static ArrayNode casPatch(HasMetadata object) {
-        ArrayNode patch = JSON.createArrayNode();
+        ArrayNode patch = Json.MAPPER.createArrayNode();
         patch.addObject()
                 .put("op", "test")
                 .put("path", "/metadata/uid")
