@@ -32,6 +32,8 @@ final class NodeInfoImpl implements NodeInfo, NodeFacts {
     private final long allocatablePods;
     private final long requestedMilliCpu;
     private final long requestedMemory;
+    private final long nonZeroRequestedMilliCpu;
+    private final long nonZeroRequestedMemory;
     private final long requestedPods;
 
     NodeInfoImpl(Node node, String name, List<Pod> pods, Resources allocatable, Resources requested,
@@ -54,6 +56,18 @@ final class NodeInfoImpl implements NodeInfo, NodeFacts {
         this.requestedMilliCpu = requested.milliCpu();
         this.requestedMemory = requested.memoryBytes();
         this.requestedPods = requested.pods();
+        this.nonZeroRequestedMilliCpu = facts.nonZeroRequestedMilliCpu();
+        this.nonZeroRequestedMemory = facts.nonZeroRequestedMemory();
+    }
+
+    @Override
+    public long nonZeroRequestedMilliCpu() {
+        return nonZeroRequestedMilliCpu;
+    }
+
+    @Override
+    public long nonZeroRequestedMemory() {
+        return nonZeroRequestedMemory;
     }
 
     @Override

@@ -45,6 +45,15 @@ public interface NodeFacts {
 
     long requestedPods();
 
+    /**
+     * Requested CPU counting each pod without a CPU request as {@link ResourceScores#DEFAULT_MILLI_CPU}
+     * (Kubernetes' NonZeroRequested): what the resource scores compare.
+     */
+    long nonZeroRequestedMilliCpu();
+
+    /** Requested memory, a pod without a memory request counting {@link ResourceScores#DEFAULT_MEMORY}. */
+    long nonZeroRequestedMemory();
+
     static NodeFacts of(NodeInfo node) {
         if (node instanceof NodeFacts facts) {
             return facts;
@@ -56,7 +65,8 @@ public interface NodeFacts {
     record Computed(
             boolean ready, boolean unschedulable, List<Taint> taints, Map<String, String> labels,
             Map<String, Integer> controllerCounts, long allocatableMilliCpu, long allocatableMemory,
-            long allocatablePods, long requestedMilliCpu, long requestedMemory, long requestedPods)
+            long allocatablePods, long requestedMilliCpu, long requestedMemory, long requestedPods,
+            long nonZeroRequestedMilliCpu, long nonZeroRequestedMemory)
             implements NodeFacts {
 
         public static Computed of(Node node, List<Pod> pods, Resources allocatable, Resources requested) {
@@ -72,7 +82,12 @@ public interface NodeFacts {
             List<Taint> taints = List.copyOf(Pods.taints(node));
             Map<String, String> labels = node.getMetadata().getLabels() == null ? Map.of() : node.getMetadata().getLabels();
             Map<String, Integer> counts = null;
+            long nonZeroCpu = 0;
+            long nonZeroMemory = 0;
             for (Pod p : pods) {
+                Resources r = Pods.requests(p);
+                nonZeroCpu += r.milliCpu() == 0 ? ResourceScores.DEFAULT_MILLI_CPU : r.milliCpu();
+                nonZeroMemory += r.memoryBytes() == 0 ? ResourceScores.DEFAULT_MEMORY : r.memoryBytes();
                 String owner = Pods.controllerUid(p);
                 if (owner != null) {
                     if (counts == null) {
@@ -83,7 +98,7 @@ public interface NodeFacts {
             }
             return new Computed(ready, unschedulable, taints, labels, counts == null ? Map.of() : counts,
                     allocatable.milliCpu(), allocatable.memoryBytes(), allocatable.pods(),
-                    requested.milliCpu(), requested.memoryBytes(), requested.pods());
+                    requested.milliCpu(), requested.memoryBytes(), requested.pods(), nonZeroCpu, nonZeroMemory);
         }
     }
 }

@@ -6,8 +6,9 @@ import io.karavel.api.scheduler.Resources;
 
 /**
  * What the resource scores look at: a node's allocatable CPU and memory and what would be
- * requested with the pod placed there. A pod without requests counts as Kubernetes' defaults for
- * scoring (100m CPU, 200 MiB), so that empty pods still spread or pack.
+ * requested with the pod placed there. Pods without requests, the new one and those already on the
+ * node, count as Kubernetes' defaults for scoring (100m CPU, 200 MiB), so that empty pods still
+ * spread or pack.
  */
 record ResourceScores(long cpuRequested, long cpuAllocatable, long memoryRequested, long memoryAllocatable) {
     static final long DEFAULT_MILLI_CPU = 100;
@@ -18,7 +19,7 @@ record ResourceScores(long cpuRequested, long cpuAllocatable, long memoryRequest
         NodeFacts n = NodeFacts.of(node);
         long cpu = want.milliCpu() == 0 ? DEFAULT_MILLI_CPU : want.milliCpu();
         long memory = want.memoryBytes() == 0 ? DEFAULT_MEMORY : want.memoryBytes();
-        return new ResourceScores(n.requestedMilliCpu() + cpu, n.allocatableMilliCpu(), n.requestedMemory() + memory,
+        return new ResourceScores(n.nonZeroRequestedMilliCpu() + cpu, n.allocatableMilliCpu(), n.nonZeroRequestedMemory() + memory,
                 n.allocatableMemory());
     }
 
