@@ -1,6 +1,7 @@
 package io.karavel.itests.process;
 
 import static org.hamcrest.CoreMatchers.containsString;
+import static org.hamcrest.CoreMatchers.not;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertNotEquals;
 import static org.junit.Assert.assertThat;
@@ -106,16 +107,17 @@ public class KubectlIT {
         assertEquals("2", kubectl.run("get", "deployment", "web", "-n", "demo", "-o",
                 "jsonpath={.metadata.generation}").assertSuccess().stdout());
 
-        // --wait=false: the namespace stays Terminating until the namespace controller (a later
-        // issue) has removed its content
+        // --wait=false returns at once; the namespace controller then removes what is left in
+        // the namespace (the Deployment's ReplicaSet and pods) and finally the namespace itself.
         String deleted = kubectl.run("delete", "--wait=false", "-f", manifest("app-v2.yaml")).assertSuccess().stdout();
         assertThat(deleted, containsString("configmap \"web-config\" deleted"));
         assertThat(deleted, containsString("deployment.apps \"web\" deleted"));
-        assertEquals("Terminating", kubectl.run("get", "namespace", "demo", "-o",
-                "jsonpath={.status.phase}").assertSuccess().stdout());
         Kubectl.Result gone = kubectl.run("get", "deployment", "web", "-n", "demo");
         assertNotEquals(0, gone.exitCode());
         assertThat(gone.stderr(), containsString("NotFound"));
+        Poll.until(Duration.ofSeconds(60), "the namespace controller to remove namespace demo",
+                () -> kubectl.run("get", "namespace", "demo").stderr().contains("NotFound"));
+        assertThat(kubectl.run("get", "replicasets,pods", "-n", "demo").stdout(), not(containsString("web")));
     }
 
     @Test
