@@ -38,6 +38,19 @@ public interface ContainerRuntime {
     }
 
     /**
+     * Whether this runtime's pods share the host's network namespace (the process runtime: its
+     * pods are host processes with loopback IPs) rather than having their own on a container
+     * bridge (podman). The node agent uses it to give pods Service addresses and a DNS server
+     * they can reach: a loopback ClusterIP means the pod's own loopback inside a network
+     * namespace of its own.
+     *
+     * @since 1.2
+     */
+    default boolean podsOnHostNetwork() {
+        return false;
+    }
+
+    /**
      * Makes {@code image} available locally according to {@code policy} and returns its local
      * reference (the container status {@code imageID}).
      *

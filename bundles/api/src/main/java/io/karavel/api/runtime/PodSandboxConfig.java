@@ -13,9 +13,10 @@ import java.util.Objects;
  * @param labels labels to keep on the sandbox (at least {@link RuntimeLabels}); returned by
  *     {@link ContainerRuntime#listPodSandboxes()}
  * @param annotations free-form values the node agent keeps with the sandbox
+ * @param dns the resolver the pod's containers use; null: the runtime's default (the host's)
  */
 public record PodSandboxConfig(String uid, String namespace, String name, String hostname,
-                               Map<String, String> labels, Map<String, String> annotations) {
+                               Map<String, String> labels, Map<String, String> annotations, DnsConfig dns) {
     public PodSandboxConfig {
         Objects.requireNonNull(uid, "uid");
         Objects.requireNonNull(namespace, "namespace");
@@ -23,5 +24,11 @@ public record PodSandboxConfig(String uid, String namespace, String name, String
         hostname = hostname == null ? name : hostname;
         labels = Map.copyOf(labels);
         annotations = Map.copyOf(annotations);
+    }
+
+    /** A sandbox with the runtime's default resolver (the 1.1 signature). */
+    public PodSandboxConfig(String uid, String namespace, String name, String hostname,
+                            Map<String, String> labels, Map<String, String> annotations) {
+        this(uid, namespace, name, hostname, labels, annotations, null);
     }
 }

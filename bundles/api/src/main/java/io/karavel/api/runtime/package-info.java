@@ -14,7 +14,7 @@
  * {@link io.karavel.api.runtime.ContainerRuntime#listPodSandboxes()}.
  */
 @Export
-@Version("1.1.0")
+@Version("1.2.0")
 package io.karavel.api.runtime;
 
 import org.osgi.annotation.bundle.Export;
