@@ -1,0 +1,38 @@
+package io.karavel.proxy.impl.dns;
+
+import io.karavel.api.network.PodNetwork;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * What the cluster DNS knows about Services, looked up per query: the contract between the DNS
+ * server (this package) and the proxy's caches of Services and EndpointSlices that implement it.
+ * Addresses are already the ones a client in the given {@link PodNetwork} reaches.
+ */
+public interface ServiceDirectory {
+
+    /** The Service {@code namespace/name} as seen from {@code network}, or empty if there is none. */
+    Optional<ServiceRecord> find(String namespace, String name, PodNetwork network);
+
+    /**
+     * One Service.
+     *
+     * @param clusterIP the address to answer A queries with; null for a headless Service, whose
+     *     A records are its ready endpoints
+     * @param ports the Service's ports, for SRV records
+     * @param readyEndpoints the Service's ready endpoints (used for headless Services)
+     */
+    record ServiceRecord(String namespace, String name, String clusterIP, List<PortRecord> ports,
+                         List<EndpointRecord> readyEndpoints) {
+        public ServiceRecord {
+            ports = List.copyOf(ports);
+            readyEndpoints = List.copyOf(readyEndpoints);
+        }
+    }
+
+    /** One Service port: {@code name} may be empty for a single unnamed port; protocol TCP/UDP/SCTP. */
+    record PortRecord(String name, String protocol, int port) {}
+
+    /** One ready endpoint; {@code hostname} (the pod's {@code spec.hostname}) may be null. */
+    record EndpointRecord(String ip, String hostname) {}
+}
