@@ -172,7 +172,7 @@ public final class EndpointsController implements Reconciler {
             List<EndpointAddress> notReady = new ArrayList<>();
             for (ServiceBackends.Backend b : group.getValue()) {
                 EndpointAddress address = new EndpointAddressBuilder()
-                        .withIp(b.ip()).withNodeName(b.nodeName()).withTargetRef(podReference(b.pod())).build();
+                        .withIp(b.ip()).withHostname(b.hostname()).withNodeName(b.nodeName()).withTargetRef(podReference(b.pod())).build();
                 (b.ready() ? ready : notReady).add(address);
             }
             List<EndpointPort> ports = group.getKey().stream()
@@ -320,6 +320,7 @@ public final class EndpointsController implements Reconciler {
     private static Endpoint endpoint(ServiceBackends.Backend b) {
         return new EndpointBuilder()
                 .withAddresses(b.ip())
+                .withHostname(b.hostname())
                 .withNewConditions().withReady(b.ready()).withServing(b.ready()).withTerminating(false).endConditions()
                 .withNodeName(b.nodeName())
                 .withTargetRef(podReference(b.pod()))

@@ -24,8 +24,13 @@ final class ServiceBackends {
     /** One resolved port of the Service, as Endpoints and EndpointSlices list it. */
     record Port(String name, int port, String protocol, String appProtocol) {}
 
-    /** One pod that backs the Service. */
-    record Backend(Pod pod, String ip, boolean ready) {
+    /**
+     * One pod that backs the Service.
+     *
+     * @param hostname the pod's {@code spec.hostname} when its {@code spec.subdomain} names this
+     *     Service (it then has a DNS name of its own under the Service's), else null
+     */
+    record Backend(Pod pod, String ip, boolean ready, String hostname) {
         String nodeName() {
             return pod.getSpec() == null ? null : pod.getSpec().getNodeName();
         }
@@ -71,9 +76,16 @@ final class ServiceBackends {
             }
             ports.sort(Comparator.comparing((Port p) -> p.name() == null ? "" : p.name()).thenComparingInt(Port::port));
             boolean ready = publishNotReady || podReady(pod);
-            groups.computeIfAbsent(List.copyOf(ports), k -> new ArrayList<>()).add(new Backend(pod, pod.getStatus().getPodIP(), ready));
+            groups.computeIfAbsent(List.copyOf(ports), k -> new ArrayList<>()).add(new Backend(pod, pod.getStatus().getPodIP(), ready, hostname(service, pod)));
         }
         return groups;
+    }
+
+    private static String hostname(Service service, Pod pod) {
+        String hostname = pod.getSpec() == null ? null : pod.getSpec().getHostname();
+        boolean inSubdomain = hostname != null && !hostname.isEmpty()
+                && service.getMetadata().getName().equals(pod.getSpec().getSubdomain());
+        return inSubdomain ? hostname : null;
     }
 
     private static boolean eligible(Pod pod) {

@@ -74,6 +74,22 @@ class EndpointsControllerTest {
     }
 
     @Test
+    void aPodWhoseSubdomainNamesTheServiceListsItsHostname() throws Exception {
+        Pod named = new PodBuilder(pod("a", Map.of("app", "web"), "10.0.0.1", true, 8080))
+                .editSpec().withHostname("db-0").withSubdomain("web").endSpec().build();
+        Pod otherSubdomain = new PodBuilder(pod("b", Map.of("app", "web"), "10.0.0.2", true, 8080))
+                .editSpec().withHostname("db-1").withSubdomain("elsewhere").endSpec().build();
+        cluster.load(service("web", Map.of("app", "web"), new IntOrString("http")), named, otherSubdomain);
+
+        context.reconcile(controller, WEB);
+
+        // the DNS answers db-0.web.<ns>.svc for the first pod only
+        assertThat(slices().get(0).getEndpoints()).extracting(Endpoint::getHostname).containsExactly("db-0", null);
+        assertThat(cluster.get(Endpoints.class, "default", "web").orElseThrow().getSubsets().get(0).getAddresses())
+                .extracting(EndpointAddress::getHostname).containsExactly("db-0", null);
+    }
+
+    @Test
     void aNumericTargetPortIsUsedAsIs() throws Exception {
         cluster.load(service("web", Map.of("app", "web"), new IntOrString(7000)),
                 pod("a", Map.of("app", "web"), "10.0.0.1", true, 8080));
