@@ -10,6 +10,7 @@ import io.karavel.api.runtime.ContainerNotFoundException;
 import io.karavel.api.runtime.ContainerRuntime;
 import io.karavel.api.runtime.ContainerRuntimeException;
 import io.karavel.api.runtime.ContainerStatus;
+import io.karavel.api.runtime.DnsConfig;
 import io.karavel.api.runtime.ExecProcess;
 import io.karavel.api.runtime.ImagePullException;
 import io.karavel.api.runtime.ImagePullPolicy;
@@ -334,6 +335,7 @@ public final class PodmanRuntime implements ContainerRuntime, AutoCloseable {
             spec.put("infra_name", "k8s_POD_" + suffix);
             spec.put("hostname", hostname(config.hostname()));
             spec.set("labels", client.json().valueToTree(labels));
+            setDns(spec, config.dns());
             LibpodClient.Reply created = client.post("/pods/create", Map.of(), spec);
             if (created.status() == 409 && attempt < existing.size() + 100) {
                 continue; // a pod of that name exists (a foreign one, or a race): next attempt number
@@ -352,6 +354,25 @@ public final class PodmanRuntime implements ContainerRuntime, AutoCloseable {
         }
         return inspectSandbox(podId).orElseThrow(() -> new ContainerRuntimeException(
                 "pod sandbox " + config.namespace() + "/" + config.name() + " vanished right after its start"));
+    }
+
+    /**
+     * The pod's resolver, in the infra container's resolv.conf that every container of the pod
+     * shares (libpod's pod spec: {@code dns_server}, {@code dns_search}, {@code dns_option}).
+     * Podman fills what is not given from the host's file; a resolver without search domains gets
+     * podman's {@code "."}, which means none.
+     */
+    private void setDns(ObjectNode spec, DnsConfig dns) {
+        if (dns == null) {
+            return; // podman's default: the host's resolver (or podman's own when it is a loopback one)
+        }
+        if (!dns.servers().isEmpty()) {
+            spec.set("dns_server", client.json().valueToTree(dns.servers()));
+        }
+        spec.set("dns_search", client.json().valueToTree(dns.searches().isEmpty() ? List.of(".") : dns.searches()));
+        if (!dns.options().isEmpty()) {
+            spec.set("dns_option", client.json().valueToTree(dns.options()));
+        }
     }
 
     @Override

@@ -8,6 +8,7 @@ import io.karavel.api.runtime.ContainerConfig;
 import io.karavel.api.runtime.ContainerNotFoundException;
 import io.karavel.api.runtime.ContainerRuntimeException;
 import io.karavel.api.runtime.ContainerStatus;
+import io.karavel.api.runtime.DnsConfig;
 import io.karavel.api.runtime.ExecProcess;
 import io.karavel.api.runtime.ImagePullException;
 import io.karavel.api.runtime.ImagePullPolicy;
@@ -129,6 +130,36 @@ class PodmanRuntimeTest {
         assertThat(runtime.containerStatus(server).orElseThrow().state()).isEqualTo(ContainerStatus.State.RUNNING);
         assertThat(runtime.listContainers(pod.id())).extracting(ContainerStatus::name)
                 .containsExactlyInAnyOrder("httpd", "client");
+    }
+
+    @Test
+    void everyContainerOfAPodSeesItsResolver() throws Exception {
+        DnsConfig dns = new DnsConfig(List.of("10.96.0.10"),
+                List.of("test.svc.cluster.local", "svc.cluster.local", "cluster.local"), List.of("ndots:5", "edns0"));
+        PodSandboxConfig base = sandboxConfig("resolver", Map.of(), Map.of());
+        PodSandbox pod = run(new PodSandboxConfig(base.uid(), base.namespace(), base.name(), base.hostname(),
+                base.labels(), base.annotations(), dns));
+
+        String first = start(pod, container("first", List.of("cat", "/etc/resolv.conf"), List.of()));
+        String second = start(pod, container("second", List.of("cat", "/etc/resolv.conf"), List.of()));
+
+        for (String id : List.of(first, second)) {
+            assertThat(logsAfterExit(id).lines().filter(line -> !line.isBlank() && !line.startsWith("#")))
+                    .containsExactly("search test.svc.cluster.local svc.cluster.local cluster.local",
+                            "nameserver 10.96.0.10", "options ndots:5 edns0");
+        }
+    }
+
+    @Test
+    void aResolverWithoutSearchDomainsGetsNoneOfTheHosts() throws Exception {
+        PodSandboxConfig base = sandboxConfig("nosearch", Map.of(), Map.of());
+        PodSandbox pod = run(new PodSandboxConfig(base.uid(), base.namespace(), base.name(), base.hostname(),
+                base.labels(), base.annotations(), new DnsConfig(List.of("10.96.0.10"), List.of(), List.of())));
+
+        String id = start(pod, container("cat", List.of("cat", "/etc/resolv.conf"), List.of()));
+
+        assertThat(logsAfterExit(id).lines().filter(line -> !line.isBlank() && !line.startsWith("#")))
+                .containsExactly("nameserver 10.96.0.10");
     }
 
     @Test

@@ -18,6 +18,8 @@ import java.util.Properties;
  *     {@code HOSTNAME} and {@code PATH})
  * @param workingDir the directory the process starts in (absolute)
  * @param podIp the sandbox's IP when the container was created (for exec)
+ * @param resolvConf the pod's resolv.conf on the host, bind-mounted over {@code /etc/resolv.conf};
+ *     {@code null}: the container sees the host's
  * @param startedAt when it was started, {@code null} while created
  * @param wrapperPid the pid of its wrapper shell ({@code -1} while created)
  * @param wrapperStartTicks the wrapper's start time in clock ticks since boot
@@ -26,13 +28,14 @@ import java.util.Properties;
 record ContainerRecord(String id, String sandboxId, String name, int attempt, String image, String imageRef,
                        List<String> command, List<String> args, Map<String, String> env, String workingDir,
                        List<Mount> mounts, boolean stdin, boolean tty, Map<String, String> labels, String podIp,
-                       Instant createdAt, Instant startedAt, long wrapperPid, long wrapperStartTicks) {
+                       String resolvConf, Instant createdAt, Instant startedAt, long wrapperPid,
+                       long wrapperStartTicks) {
 
     static final String FILE_NAME = "container.properties";
 
     ContainerRecord started(Instant at, long pid, long startTicks) {
         return new ContainerRecord(id, sandboxId, name, attempt, image, imageRef, command, args, env, workingDir,
-                mounts, stdin, tty, labels, podIp, createdAt, at, pid, startTicks);
+                mounts, stdin, tty, labels, podIp, resolvConf, createdAt, at, pid, startTicks);
     }
 
     /** The command line the container runs: {@code command + args}, as Kubernetes joins them. */
@@ -42,9 +45,9 @@ record ContainerRecord(String id, String sandboxId, String name, int attempt, St
         return line;
     }
 
-    /** Whether the container runs in its own mount namespace (it has volume mounts). */
+    /** Whether the container runs in its own mount namespace (it has volume mounts or its pod's resolver). */
     boolean ownMountNamespace() {
-        return !mounts.isEmpty();
+        return !mounts.isEmpty() || resolvConf != null;
     }
 
     void save(Path directory) {
@@ -69,6 +72,7 @@ record ContainerRecord(String id, String sandboxId, String name, int attempt, St
         p.setProperty("tty", Boolean.toString(tty));
         StateFiles.putMap(p, "label", labels);
         StateFiles.putOptional(p, "podIp", podIp);
+        StateFiles.putOptional(p, "resolvConf", resolvConf);
         p.setProperty("createdAt", createdAt.toString());
         StateFiles.putOptional(p, "startedAt", startedAt);
         p.setProperty("wrapperPid", Long.toString(wrapperPid));
@@ -89,6 +93,7 @@ record ContainerRecord(String id, String sandboxId, String name, int attempt, St
                 StateFiles.getList(p, "command"), StateFiles.getList(p, "args"), StateFiles.getMap(p, "env"),
                 p.getProperty("workingDir"), mounts, Boolean.parseBoolean(p.getProperty("stdin")),
                 Boolean.parseBoolean(p.getProperty("tty")), StateFiles.getMap(p, "label"), p.getProperty("podIp"),
+                p.getProperty("resolvConf"),
                 StateFiles.getInstant(p, "createdAt"), StateFiles.getInstant(p, "startedAt"),
                 Long.parseLong(p.getProperty("wrapperPid", "-1")), Long.parseLong(p.getProperty("wrapperStartTicks", "-1")));
     }

@@ -65,6 +65,10 @@ import org.slf4j.LoggerFactory;
  *     (created on the host if missing, as an empty directory). This needs root and util-linux's
  *     {@code unshare}; otherwise such containers fail to create with a message saying so. Two
  *     containers mounting the same host directory share its files.</li>
+ * <li><b>Resolver</b>: pods share the host's network ({@link #podsOnHostNetwork()}). A sandbox
+ *     given a {@link io.karavel.api.runtime.DnsConfig} keeps it as {@code resolv.conf} in its
+ *     directory, bind-mounted over {@code /etc/resolv.conf} in each container's private mount
+ *     namespace; the host's file is untouched.</li>
  * <li><b>Surviving the JVM</b>: every container runs under a small {@code /bin/sh} wrapper in a
  *     session of its own (see {@link WrapperScript}); its output goes straight to files, its exit
  *     code is written to a file, and everything the runtime knows is in files under
@@ -95,6 +99,8 @@ public final class ProcessRuntime implements ContainerRuntime, AutoCloseable {
     static final String PID = "io.karavel.runtime.process";
     static final String NAME = "process";
     static final String DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+    /** The pod's resolver in its sandbox's directory, written when the node agent gives one. */
+    static final String RESOLV_CONF = "resolv.conf";
     private static final Duration POLL = Duration.ofMillis(10);
     /** How long a SIGKILLed process may take to be gone before stop gives up. */
     private static final Duration KILL_TIMEOUT = Duration.ofSeconds(30);
@@ -208,6 +214,12 @@ public final class ProcessRuntime implements ContainerRuntime, AutoCloseable {
         return new RuntimeInfo(NAME, version, false);
     }
 
+    /** Pods are host processes: they share the host's network (each with a loopback IP of its own). */
+    @Override
+    public boolean podsOnHostNetwork() {
+        return true;
+    }
+
     /** Images are not used: the reference only records the image name. Never fails. */
     @Override
     public String ensureImage(String image, ImagePullPolicy policy) {
@@ -247,11 +259,34 @@ public final class ProcessRuntime implements ContainerRuntime, AutoCloseable {
             } catch (IOException e) {
                 throw new ContainerRuntimeException("cannot create the sandbox directory " + directory, e);
             }
+            if (config.dns() != null) {
+                StateFiles.writeString(directory.resolve(RESOLV_CONF), config.dns().resolvConf());
+            }
             sandbox.save(directory);
             StateFiles.writeString(cursorFile, ip + "\n");
             sandboxes.put(id, sandbox);
             return sandbox.toPodSandbox();
         }
+    }
+
+    /**
+     * The pod's resolv.conf for a new container of {@code sandbox}, {@code null} when the pod has
+     * none (the host's resolver) or when it cannot be mounted (not root, no util-linux): the
+     * container then keeps the host's resolver rather than not starting, as a warning says.
+     */
+    private String resolvConfOf(SandboxRecord sandbox, String containerName) {
+        Path file = sandboxesDir.resolve(sandbox.id()).resolve(RESOLV_CONF);
+        if (!Files.isRegularFile(file)) {
+            return null;
+        }
+        try {
+            checkMountNamespaceSupport(containerName);
+        } catch (ContainerRuntimeException e) {
+            LOG.warn("Container {} of pod {}/{} keeps the host's /etc/resolv.conf: {}", containerName,
+                    sandbox.namespace(), sandbox.name(), e.getMessage());
+            return null;
+        }
+        return file.toString();
     }
 
     @Override
@@ -311,6 +346,7 @@ public final class ProcessRuntime implements ContainerRuntime, AutoCloseable {
         if (!config.mounts().isEmpty()) {
             checkMountNamespaceSupport(config.name());
         }
+        String resolvConf = resolvConfOf(sandbox, config.name());
         String id = newId();
         ContainerFiles files = filesOf(id);
         String workingDir = config.workingDir() == null || config.workingDir().isEmpty()
@@ -321,7 +357,7 @@ public final class ProcessRuntime implements ContainerRuntime, AutoCloseable {
         env.putIfAbsent("PATH", DEFAULT_PATH);
         ContainerRecord container = new ContainerRecord(id, sandboxId, config.name(), config.attempt(), config.image(),
                 config.imageRef(), config.command(), config.args(), env, workingDir, config.mounts(), config.stdin(),
-                config.tty(), config.labels(), sandbox.ip(), Instant.now(), null, -1, -1);
+                config.tty(), config.labels(), sandbox.ip(), resolvConf, Instant.now(), null, -1, -1);
         try {
             Files.createDirectories(files.defaultWorkingDir());
         } catch (IOException e) {
@@ -646,13 +682,15 @@ public final class ProcessRuntime implements ContainerRuntime, AutoCloseable {
 
     private static void checkMountNamespaceSupport(String containerName) {
         if (!HostProcesses.runningAsRoot()) {
-            throw new ContainerRuntimeException("container " + containerName + " has volume mounts: the process runtime"
-                    + " bind-mounts them in a private mount namespace, which needs root (this JVM is not root)");
+            throw new ContainerRuntimeException("container " + containerName + " has volume mounts or a resolv.conf of"
+                    + " its pod: the process runtime bind-mounts them in a private mount namespace, which needs root"
+                    + " (this JVM is not root)");
         }
         for (String tool : List.of("unshare", "mount", "nsenter")) {
             if (HostProcesses.findTool(tool).isEmpty()) {
-                throw new ContainerRuntimeException("container " + containerName + " has volume mounts: the process"
-                        + " runtime needs " + tool + "(8) from util-linux to mount them, and it is not installed");
+                throw new ContainerRuntimeException("container " + containerName + " has volume mounts or a resolv.conf"
+                        + " of its pod: the process runtime needs " + tool + "(8) from util-linux to mount them, and it"
+                        + " is not installed");
             }
         }
     }

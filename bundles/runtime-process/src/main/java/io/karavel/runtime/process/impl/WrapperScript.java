@@ -12,7 +12,8 @@ import java.util.Map;
  * JVM. The script
  * <ol>
  * <li>bind-mounts the volumes (only in the container's private mount namespace, created by
- *     {@code unshare}; read-only ones are remounted read-only),</li>
+ *     {@code unshare}; read-only ones are remounted read-only) and the pod's resolv.conf over
+ *     {@code /etc/resolv.conf},</li>
  * <li>enters the working directory,</li>
  * <li>starts the command through {@code setsid} again, so the command leads a session and process
  *     group of its own whose id is its pid (written to {@code pid} with its start time):
@@ -55,6 +56,15 @@ final class WrapperScript {
                 script.append(mount).append(" -o remount,bind,ro ").append(target)
                         .append(" || fail ").append(quote("cannot make " + volume.containerPath() + " read-only")).append('\n');
             }
+        }
+        if (container.resolvConf() != null) {
+            // Over the file, not its directory: the rest of /etc stays the host's. mount(8) follows
+            // a symbolic link (systemd-resolved's stub file), which the pod then sees replaced.
+            script.append("[ -e /etc/resolv.conf ] || fail ")
+                    .append(quote("cannot bind-mount the pod's resolv.conf: the host has no /etc/resolv.conf")).append('\n');
+            script.append(mount).append(" --bind ").append(quote(container.resolvConf())).append(" /etc/resolv.conf")
+                    .append(" || fail ").append(quote("cannot bind-mount " + container.resolvConf() + " on /etc/resolv.conf"))
+                    .append('\n');
         }
         String workingDir = quote(container.workingDir());
         script.append(mkdir).append(" -p ").append(workingDir).append(" && cd ").append(workingDir)
