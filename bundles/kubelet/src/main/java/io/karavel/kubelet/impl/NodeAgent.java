@@ -2,14 +2,18 @@ package io.karavel.kubelet.impl;
 
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.karavel.api.network.ServiceNetwork;
 import io.karavel.api.runtime.ContainerRuntime;
 import io.karavel.kubelet.impl.node.LeaseHeartbeat;
 import io.karavel.kubelet.impl.node.NodeStatusReporter;
 import io.karavel.kubelet.impl.pod.PodManager;
+import io.karavel.kubelet.impl.pod.PodNetworking;
 import io.karavel.kubelet.impl.server.KubeletServer;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,12 +25,16 @@ import org.slf4j.LoggerFactory;
 public final class NodeAgent implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(NodeAgent.class);
+    /** The host's resolver, the base of the pods' (the kubelet's default --resolv-conf). */
+    private static final Path HOST_RESOLV_CONF = Path.of("/etc/resolv.conf");
 
     private final NodeAgentSettings settings;
     private final KubernetesClient client;
     private final ContainerRuntime runtime;
     private final AgentExecutors executors;
     private final Clock clock;
+    private final ServiceCache services;
+    private final Supplier<ServiceNetwork> serviceNetwork;
     private KubeletServer server;
     private PodManager pods;
     private NodeStatusReporter status;
@@ -36,18 +44,26 @@ public final class NodeAgent implements AutoCloseable {
     private ScheduledFuture<?> statusUpdates;
     private volatile boolean closing;
 
+    /**
+     * @param services the Service cache, shared by the agents of this JVM
+     * @param serviceNetwork the node's Service network; it may return {@code null} (no proxy)
+     */
     public NodeAgent(NodeAgentSettings settings, KubernetesClient client, ContainerRuntime runtime,
-                     AgentExecutors executors, Clock clock) {
+                     AgentExecutors executors, ServiceCache services, Supplier<ServiceNetwork> serviceNetwork,
+                     Clock clock) {
         this.settings = settings;
         this.client = client;
         this.runtime = runtime;
         this.executors = executors;
+        this.services = services;
+        this.serviceNetwork = serviceNetwork;
         this.clock = clock;
     }
 
     /** Starts serving, registers the Node (retrying until the API server answers) and runs its pods. */
     public synchronized void start() throws Exception {
-        pods = new PodManager(settings, client, runtime, executors, clock);
+        pods = new PodManager(settings, client, runtime, executors, clock,
+                new PodNetworking(runtime.podsOnHostNetwork(), services, serviceNetwork, HOST_RESOLV_CONF));
         if (settings.kubeletPort() >= 0) {
             server = new KubeletServer(settings.nodeAddress(), settings.kubeletPort(), pods);
             server.start();

@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
+import io.karavel.api.network.ServiceNetwork;
 import io.karavel.api.runtime.ContainerRuntime;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -20,6 +21,8 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
@@ -114,6 +117,16 @@ public final class NodeAgentComponent {
 
     private final KubernetesClient client;
     private final AgentExecutors executors = new AgentExecutors();
+    private final ServiceCache services;
+
+    /**
+     * The node's Service network (the proxy bundle's), when there is one: Service addresses and
+     * the cluster DNS server for the pods. Replaced while the agents run; a pod reads it when its
+     * sandbox or a container starts.
+     */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile ServiceNetwork serviceNetwork;
     private final List<NodeAgent> agents = new ArrayList<>();
 
     @Activate
@@ -123,6 +136,7 @@ public final class NodeAgentComponent {
         String apiServer = config.api_server().isBlank() ? "http://127.0.0.1:" + config.api_port()
                 : config.api_server().trim();
         this.client = client(apiServer);
+        this.services = new ServiceCache(client);
         NodeAgentSettings settings = settings(config);
         int hollow = config.simulated_nodes();
         if (hollow > 0) {
@@ -132,10 +146,11 @@ public final class NodeAgentComponent {
             }
             for (int i = 0; i < hollow; i++) {
                 agents.add(new NodeAgent(settings.withNodeName(settings.nodeName() + "-" + i, -1), client, runtime,
-                        executors, Clock.systemUTC()));
+                        executors, services, () -> serviceNetwork, Clock.systemUTC()));
             }
         } else {
-            agents.add(new NodeAgent(settings, client, runtime, executors, Clock.systemUTC()));
+            agents.add(new NodeAgent(settings, client, runtime, executors, services, () -> serviceNetwork,
+                    Clock.systemUTC()));
         }
         for (NodeAgent agent : agents) {
             agent.start();
@@ -241,6 +256,7 @@ public final class NodeAgentComponent {
                 LOG.warn("node {}: error while stopping", agent.nodeName(), e);
             }
         }
+        services.close();
         executors.close();
         client.close();
     }

@@ -1,6 +1,7 @@
 package io.karavel.kubelet.impl;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.karavel.api.network.ServiceNetwork;
 import io.karavel.api.runtime.ContainerRuntime;
 import io.karavel.apiserver.impl.ApiServer;
 import io.karavel.apiserver.impl.ApiServerSettings;
@@ -23,6 +24,8 @@ public final class TestCluster implements AutoCloseable {
     private final ApiServer server;
     private final KubernetesClient client;
     private final AgentExecutors executors = new AgentExecutors();
+    private final ServiceCache services;
+    private volatile ServiceNetwork serviceNetwork;
     private final List<NodeAgent> agents = new ArrayList<>();
     private final Path dir;
 
@@ -32,6 +35,12 @@ public final class TestCluster implements AutoCloseable {
         server = new ApiServer(store, new ApiServerSettings("127.0.0.1", 0, dir.resolve("kubeconfig")));
         server.start();
         client = NodeAgentComponent.client(server.url());
+        services = new ServiceCache(client);
+    }
+
+    /** Sets the Service network the nodes see from now on ({@code null}: none), as the proxy bundle would. */
+    public void serviceNetwork(ServiceNetwork network) {
+        this.serviceNetwork = network;
     }
 
     public String url() {
@@ -60,7 +69,8 @@ public final class TestCluster implements AutoCloseable {
     }
 
     public NodeAgent startNode(NodeAgentSettings settings, ContainerRuntime runtime) throws Exception {
-        NodeAgent agent = new NodeAgent(settings, client, runtime, executors, Clock.systemUTC());
+        NodeAgent agent = new NodeAgent(settings, client, runtime, executors, services, () -> serviceNetwork,
+                Clock.systemUTC());
         agent.start();
         synchronized (agents) {
             agents.add(agent);
@@ -83,6 +93,7 @@ public final class TestCluster implements AutoCloseable {
                 agent.close();
             }
         }
+        services.close();
         executors.close();
         client.close();
         server.close();

@@ -15,23 +15,40 @@ import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * A container's environment, as the kubelet builds it: {@code envFrom} sources first, then
  * {@code env} in order (later entries win), with {@code $(VAR)} references expanded against the
- * variables defined before; {@code valueFrom} reads the pod's own fields, ConfigMaps and Secrets.
+ * variables defined before and then the Service variables; {@code valueFrom} reads the pod's own
+ * fields, ConfigMaps and Secrets. The Service variables ({@link ServiceEnvVars}) come last, each
+ * only when the container does not define that name itself.
  */
 final class EnvResolver {
 
-    private final ObjectLookup lookup;
+    /** The Service variables of a pod's containers. */
+    @FunctionalInterface
+    interface ServiceEnvSource {
+        Map<String, String> serviceEnv(Pod pod) throws ContainerConfigException;
+    }
 
+    private final ObjectLookup lookup;
+    private final ServiceEnvSource services;
+
+    /** A resolver that gives no Service variables. */
     EnvResolver(ObjectLookup lookup) {
+        this(lookup, pod -> Map.of());
+    }
+
+    EnvResolver(ObjectLookup lookup, ServiceEnvSource services) {
         this.lookup = lookup;
+        this.services = services;
     }
 
     Map<String, String> resolve(Pod pod, Container container, String podIp, String hostIp)
             throws ContainerConfigException {
         String namespace = pod.getMetadata().getNamespace();
+        Map<String, String> serviceEnv = services.serviceEnv(pod);
         Map<String, String> env = new LinkedHashMap<>();
         for (EnvFromSource from : nullToEmpty(container.getEnvFrom())) {
             String prefix = from.getPrefix() == null ? "" : from.getPrefix();
@@ -64,10 +81,14 @@ final class EnvResolver {
                     continue;
                 }
             } else {
-                value = expand(var.getValue() == null ? "" : var.getValue(), env);
+                value = expand(var.getValue() == null ? "" : var.getValue(), name -> {
+                    String defined = env.get(name);
+                    return defined != null ? defined : serviceEnv.get(name);
+                });
             }
             env.put(var.getName(), value);
         }
+        serviceEnv.forEach(env::putIfAbsent);
         return env;
     }
 
@@ -134,6 +155,11 @@ final class EnvResolver {
      * undefined one is left as written, {@code $$} is an escaped {@code $}.
      */
     static String expand(String input, Map<String, String> vars) {
+        return expand(input, (Function<String, String>) vars::get);
+    }
+
+    /** {@link #expand(String, Map)} with the variables looked up by {@code vars} (null: undefined). */
+    static String expand(String input, Function<String, String> vars) {
         StringBuilder out = new StringBuilder();
         int i = 0;
         while (i < input.length()) {
@@ -149,7 +175,7 @@ final class EnvResolver {
                     int close = input.indexOf(')', i + 2);
                     if (close > 0) {
                         String name = input.substring(i + 2, close);
-                        String value = vars.get(name);
+                        String value = vars.apply(name);
                         out.append(value != null ? value : input, value != null ? 0 : i,
                                 value != null ? value.length() : close + 1);
                         i = close + 1;

@@ -10,5 +10,5 @@ import java.time.Clock;
 /** What every pod worker of one node shares. */
 record PodContext(NodeAgentSettings settings, KubernetesClient client, ContainerRuntime runtime,
                   AgentExecutors executors, Clock clock, EnvResolver env, VolumeManager volumes, Prober prober,
-                  EventRecorder events) {
+                  EventRecorder events, PodNetworking networking) {
 }

@@ -49,14 +49,36 @@ public final class PodManager implements PodStreams, AutoCloseable {
     private ScheduledFuture<?> relists;
 
     public PodManager(NodeAgentSettings settings, KubernetesClient client, ContainerRuntime runtime,
-                      AgentExecutors executors, Clock clock) {
+                      AgentExecutors executors, Clock clock, PodNetworking networking) {
         ObjectLookup lookup = ObjectLookup.of(client);
-        this.ctx = new PodContext(settings, client, runtime, executors, clock, new EnvResolver(lookup),
+        this.ctx = new PodContext(settings, client, runtime, executors, clock,
+                new EnvResolver(lookup, networking::serviceEnv),
                 new VolumeManager(settings.rootDir(), lookup), new Prober(runtime),
-                new EventRecorder(client, settings.nodeName(), executors.work(), clock));
+                new EventRecorder(client, settings.nodeName(), executors.work(), clock), networking);
     }
 
+    /**
+     * Adopts what the runtime runs for this node and starts watching its pods, once the Services
+     * were read: a container started before would get none of their variables (the kubelet
+     * refuses to start it). When reading them fails, pods start anyway and their containers wait
+     * in CreateContainerConfigError until the Services are read.
+     */
     public void start() {
+        ctx.networking().services().start().whenComplete((ok, error) -> {
+            if (error != null) {
+                LOG.warn("node {}: the Service informer failed to start: {}", ctx.settings().nodeName(),
+                        error.getMessage());
+            }
+            if (!closed) {
+                ctx.executors().work().execute(this::startPods);
+            }
+        });
+    }
+
+    private synchronized void startPods() {
+        if (closed) {
+            return;
+        }
         String node = ctx.settings().nodeName();
         for (PodSandbox s : ctx.runtime().listPodSandboxes()) {
             if (node.equals(s.labels().get(PodWorker.NODE_LABEL)) && s.uid() != null) {
@@ -250,7 +272,9 @@ public final class PodManager implements PodStreams, AutoCloseable {
     /** Stops watching and syncing; the pods keep running (a restarted agent adopts them). */
     @Override
     public void close() {
-        closed = true;
+        synchronized (this) {
+            closed = true; // startPods() after this starts nothing
+        }
         if (relists != null) {
             relists.cancel(false);
         }

@@ -12,6 +12,7 @@ import io.karavel.api.runtime.ContainerNotFoundException;
 import io.karavel.api.runtime.ContainerRuntimeException;
 import io.karavel.api.runtime.ContainerStatus;
 import io.karavel.api.runtime.ContainerStatus.State;
+import io.karavel.api.runtime.DnsConfig;
 import io.karavel.api.runtime.ImagePullException;
 import io.karavel.api.runtime.ImagePullPolicy;
 import io.karavel.api.runtime.PodSandbox;
@@ -274,8 +275,10 @@ final class PodWorker {
             labels.put(NODE_LABEL, ctx.settings().nodeName());
             String hostname = current.getSpec().getHostname() != null ? current.getSpec().getHostname()
                     : current.getMetadata().getName();
+            DnsConfig dns = ctx.networking().dnsConfig(current,
+                    warning -> ctx.events().warning(current, null, "DNSConfigForming", warning));
             sandbox = ctx.runtime().runPodSandbox(new PodSandboxConfig(uid, current.getMetadata().getNamespace(),
-                    current.getMetadata().getName(), hostname, labels, Map.of()));
+                    current.getMetadata().getName(), hostname, labels, Map.of(), dns));
             waiting.remove("");
             return true;
         } catch (ContainerConfigException e) {

@@ -13,6 +13,7 @@ import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -88,5 +89,43 @@ class EnvResolverTest {
     @Test
     void expandsKubernetesVariableReferences() {
         assertThat(EnvResolver.expand("$(A)-$(B)-$(C)-$$(A)-$", Map.of("A", "1", "B", "two"))).isEqualTo("1-two-$(C)-$(A)-$");
+    }
+
+    @Test
+    void serviceVariablesComeLastAreShadowedByThePodsAndExpandInValues() throws Exception {
+        EnvResolver withServices = new EnvResolver(lookup, pod -> {
+            Map<String, String> services = new java.util.LinkedHashMap<>();
+            services.put("WEB_SERVICE_HOST", "127.96.0.20");
+            services.put("WEB_SERVICE_PORT", "80");
+            services.put("CFG_mode", "from-service");
+            return services;
+        });
+        Container c = new ContainerBuilder().withName("app")
+                .addNewEnvFrom().withPrefix("CFG_").withNewConfigMapRef().withName("settings").endConfigMapRef().endEnvFrom()
+                .addNewEnv().withName("URL").withValue("http://$(WEB_SERVICE_HOST):$(WEB_SERVICE_PORT)/$(CFG_mode)").endEnv()
+                .addNewEnv().withName("WEB_SERVICE_PORT").withValue("8080").endEnv()
+                .build();
+
+        Map<String, String> env = withServices.resolve(pod(c), c, "10.88.0.7", "127.0.0.1");
+
+        assertThat(env).containsOnly(Map.entry("CFG_mode", "fast"), Map.entry("CFG_level", "3"),
+                // URL is defined before WEB_SERVICE_PORT: it sees the Service's value, as in Kubernetes
+                Map.entry("URL", "http://127.96.0.20:80/fast"), Map.entry("WEB_SERVICE_PORT", "8080"),
+                Map.entry("WEB_SERVICE_HOST", "127.96.0.20"));
+        assertThat(List.copyOf(env.keySet()).subList(2, 5)).as("the container's variables first, then the Services'")
+                .containsExactly("URL", "WEB_SERVICE_PORT", "WEB_SERVICE_HOST");
+        assertThat(EnvResolver.expand(List.of("$(WEB_SERVICE_HOST)"), env)).containsExactly("127.96.0.20");
+    }
+
+    @Test
+    void servicesNotYetReadAreAContainerConfigError() {
+        EnvResolver unsynced = new EnvResolver(lookup, pod -> {
+            throw new ContainerConfigException("CreateContainerConfigError",
+                    "services have not yet been read at least once, cannot construct envvars");
+        });
+        Container c = new ContainerBuilder().withName("app").build();
+        assertThatThrownBy(() -> unsynced.resolve(pod(c), c, "10.0.0.1", "127.0.0.1"))
+                .isInstanceOf(ContainerConfigException.class)
+                .hasMessage("services have not yet been read at least once, cannot construct envvars");
     }
 }
