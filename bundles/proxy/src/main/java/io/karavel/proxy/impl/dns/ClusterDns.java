@@ -153,7 +153,7 @@ public final class ClusterDns implements AutoCloseable {
             if (forwarder == null && !upstreams.isEmpty()) {
                 // a bind to an ephemeral port: quick, and nothing else waits on this lock meanwhile
                 forwarder = UpstreamForwarder.start(upstreams, Duration.ofMillis(FORWARD_TIMEOUT_MILLIS), group,
-                        transport);
+                        transport, this::isListeningOn);
             }
             return forwarder;
         }
@@ -168,6 +168,16 @@ public final class ClusterDns implements AutoCloseable {
                     + port + "/" + protocol + ": " + cause.getMessage(), cause);
         }
         return future.channel();
+    }
+
+    /** Whether this server listens on {@code address} (an upstream there would be a loop). */
+    private boolean isListeningOn(InetSocketAddress address) {
+        for (Listener listener : listeners) {
+            if (listener.address().equals(address)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The addresses listened on, with their actual ports (for tests binding port 0). */
@@ -198,10 +208,10 @@ public final class ClusterDns implements AutoCloseable {
      * Answers one query (wire format) arriving from a client in {@code network}; {@code reply}
      * gets the response, possibly later and on another thread.
      *
-     * @param maxResponse the largest response the transport takes; -1 for UDP: the client's limit
+     * @param tcp whether the query came over TCP (else UDP, where answers are cut to the client's limit)
      * @return false if the packet is not a DNS query at all, which the caller drops
      */
-    boolean handle(byte[] wire, PodNetwork network, int maxResponse, UpstreamForwarder relay,
+    private boolean handle(byte[] wire, PodNetwork network, boolean tcp, UpstreamForwarder relay,
                    Consumer<byte[]> reply) {
         Message query;
         try {
@@ -216,7 +226,7 @@ public final class ClusterDns implements AutoCloseable {
             return false;
         }
         OPTRecord opt = query.getOPT();
-        int limit = maxResponse > 0 ? maxResponse : udpLimit(opt);
+        int limit = tcp ? TCP_MAX_MESSAGE : udpLimit(opt);
         if (header.getOpcode() != Opcode.QUERY) {
             reply.accept(error(query, Rcode.NOTIMP, relay != null).toWire(limit));
             return true;
@@ -237,7 +247,7 @@ public final class ClusterDns implements AutoCloseable {
         } else if (relay == null) {
             reply.accept(error(query, Rcode.REFUSED, false).toWire(limit));
         } else {
-            relay.forward(wire, new UpstreamForwarder.Callback() {
+            relay.forward(wire, tcp, new UpstreamForwarder.Callback() {
                 @Override
                 public void answered(byte[] response) {
                     reply.accept(response);
@@ -400,7 +410,7 @@ public final class ClusterDns implements AutoCloseable {
         protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket packet) {
             InetSocketAddress client = packet.sender();
             Channel channel = ctx.channel();
-            handle(ByteBufUtil.getBytes(packet.content()), network, -1, relay,
+            handle(ByteBufUtil.getBytes(packet.content()), network, false, relay,
                     response -> channel.writeAndFlush(new DatagramPacket(Unpooled.wrappedBuffer(response), client)));
         }
 
@@ -451,7 +461,7 @@ public final class ClusterDns implements AutoCloseable {
                 byte[] query = new byte[length];
                 received.readBytes(query);
                 Channel channel = ctx.channel();
-                boolean valid = handle(query, network, TCP_MAX_MESSAGE, relay, response -> {
+                boolean valid = handle(query, network, true, relay, response -> {
                     ByteBuf out = channel.alloc().buffer(2 + response.length);
                     out.writeShort(response.length).writeBytes(response);
                     channel.writeAndFlush(out);

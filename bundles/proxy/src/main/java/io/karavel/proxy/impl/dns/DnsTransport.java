@@ -9,9 +9,11 @@ import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.socket.nio.NioChannelOption;
 import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
 import java.net.StandardSocketOptions;
 
 /**
@@ -59,6 +61,12 @@ final class DnsTransport {
                     .option(NioChannelOption.of(StandardSocketOptions.SO_REUSEPORT), true);
         }
         return bootstrap;
+    }
+
+    /** A TCP client bootstrap (for forwarding queries that came over TCP). */
+    Bootstrap streamClient(EventLoopGroup group) {
+        return new Bootstrap().group(group).channel(epoll ? EpollSocketChannel.class : NioSocketChannel.class)
+                .option(ChannelOption.TCP_NODELAY, true);
     }
 
     boolean isEpoll() {

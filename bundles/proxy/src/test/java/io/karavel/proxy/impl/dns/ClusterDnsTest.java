@@ -274,14 +274,41 @@ class ClusterDnsTest {
         assertThat(response.getHeader().getID()).isEqualTo(4242);
         assertThat(response.getRcode()).isEqualTo(Rcode.NOERROR);
         assertThat(addresses(response)).containsExactly(FakeUpstream.ANSWER);
-        assertThat(upstream.queries()).singleElement()
+        assertThat(upstream.udpQueries()).singleElement()
                 .satisfies(forwarded -> assertThat(forwarded.getQuestion().getName())
                         .isEqualTo(Name.fromString("example.org.")));
-        // over TCP too
-        assertThat(addresses(query(server, "example.org.", Type.A, true))).containsExactly(FakeUpstream.ANSWER);
         // cluster names never go upstream
         query(server, "nope.default.svc.cluster.local.", Type.A, false);
-        assertThat(upstream.queries()).hasSize(2);
+        assertThat(upstream.udpQueries()).hasSize(1);
+    }
+
+    @Test
+    void forwardsOverTheProtocolTheClientUsedSoThatLargeAnswersArriveWhole() throws Exception {
+        FakeUpstream upstream = closing(new FakeUpstream(randomLoopback(), false));
+        InetSocketAddress server = start(List.of(upstream.address()), PodNetwork.HOST);
+
+        Message overUdp = query(server, FakeUpstream.BIG_NAME, Type.A, false);
+        assertThat(overUdp.getHeader().getFlag(Flags.TC)).isTrue();
+        Message overTcp = query(server, FakeUpstream.BIG_NAME, Type.A, true);
+
+        assertThat(overTcp.getHeader().getFlag(Flags.TC)).isFalse();
+        assertThat(addresses(overTcp)).hasSize(FakeUpstream.BIG_COUNT);
+        assertThat(upstream.tcpQueries()).hasSize(1);
+        assertThat(upstream.udpQueries()).hasSize(1);
+    }
+
+    @Test
+    void neverForwardsToItself() throws Exception {
+        InetAddress address = randomLoopback();
+        int port = ThreadLocalRandom.current().nextInt(20000, 60000);
+        FakeUpstream upstream = closing(new FakeUpstream(randomLoopback(), false));
+        ClusterDns looping = closing(new ClusterDns(directory, "cluster.local",
+                List.of(new InetSocketAddress(address, port), upstream.address()), group));
+        looping.listen(address, port, PodNetwork.HOST);
+        InetSocketAddress server = looping.listenAddresses().get(0);
+
+        assertThat(addresses(query(server, "example.org.", Type.A, false))).containsExactly(FakeUpstream.ANSWER);
+        assertThat(addresses(query(server, "example.org.", Type.A, true))).containsExactly(FakeUpstream.ANSWER);
     }
 
     @Test
@@ -291,7 +318,9 @@ class ClusterDnsTest {
         InetSocketAddress server = start(List.of(silent.address(), answering.address()), PodNetwork.HOST);
 
         assertThat(addresses(query(server, "example.org.", Type.A, false))).containsExactly(FakeUpstream.ANSWER);
-        assertThat(silent.queries()).hasSize(1);
+        assertThat(silent.udpQueries()).hasSize(1);
+        assertThat(addresses(query(server, "example.org.", Type.A, true))).containsExactly(FakeUpstream.ANSWER);
+        assertThat(silent.tcpQueries()).hasSize(1);
     }
 
     @Test
@@ -299,7 +328,11 @@ class ClusterDnsTest {
         FakeUpstream silent = closing(new FakeUpstream(randomLoopback(), true));
         InetSocketAddress server = start(List.of(silent.address()), PodNetwork.HOST);
 
-        assertThat(query(server, "example.org.", Type.A, false).getRcode()).isEqualTo(Rcode.SERVFAIL);
+        Message query = Message.newQuery(Record.newRecord(Name.fromString("example.org."), Type.A, DClass.IN));
+        query.getHeader().setID(777);
+        Message response = new Message(exchangeUdp(server, query.toWire()));
+        assertThat(response.getRcode()).isEqualTo(Rcode.SERVFAIL);
+        assertThat(response.getHeader().getID()).isEqualTo(777);
     }
 
     @Test
