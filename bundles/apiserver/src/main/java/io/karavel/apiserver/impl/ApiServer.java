@@ -25,6 +25,10 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import io.karavel.apiserver.impl.service.KubeDnsService;
+import io.karavel.apiserver.impl.service.ServiceAllocator;
+import io.karavel.apiserver.impl.service.ServiceRepair;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
@@ -48,6 +52,9 @@ public final class ApiServer implements AutoCloseable {
     private final AdmissionChain admission = AdmissionChain.empty();
     private final ResourceService service;
     private final ObjectClient objectClient;
+    private final ServiceAllocator serviceAllocator;
+    private final ServiceRepair serviceRepair;
+    private ScheduledExecutorService repairs;
     private Server server;
     private ScheduledExecutorService scheduler;
     private CrdController crds;
@@ -60,7 +67,9 @@ public final class ApiServer implements AutoCloseable {
         this.store = store;
         this.settings = settings;
         BuiltinResources.registerAll(registry);
-        this.service = new ResourceService(store, admission, Clock.systemUTC());
+        this.serviceAllocator = new ServiceAllocator(store, settings.services(), Clock.systemUTC());
+        this.serviceRepair = new ServiceRepair(store, serviceAllocator, Clock.systemUTC());
+        this.service = new ResourceService(store, admission, Clock.systemUTC(), serviceAllocator);
         this.objectClient = new LocalObjectClient(service, registry);
     }
 
@@ -73,7 +82,15 @@ public final class ApiServer implements AutoCloseable {
         return objectClient;
     }
 
-    /** Opens the listener, creates the system namespaces, writes the kubeconfig; then ready. */
+    /** The Service cluster IP and node port repair (tests run a pass directly). */
+    public ServiceRepair serviceRepair() {
+        return serviceRepair;
+    }
+
+    /**
+     * Opens the listener, creates the system namespaces and the DNS Service, repairs the Service
+     * allocations, writes the kubeconfig; then ready.
+     */
     public synchronized void start() throws Exception {
         QueuedThreadPool threads = new QueuedThreadPool(200, 4);
         threads.setName("karavel-api");
@@ -103,6 +120,11 @@ public final class ApiServer implements AutoCloseable {
         }
         url = "http://" + host + ":" + connector.getLocalPort();
         ensureSystemNamespaces();
+        // Like the namespaces, the cluster DNS Service exists from the first start. There is no
+        // default/kubernetes Service: it would tell pods the API server speaks HTTPS at a cluster
+        // IP, and ours is plain HTTP.
+        KubeDnsService.ensure(store, serviceAllocator, Clock.systemUTC());
+        startServiceRepair();
         crds = new CrdController(store, registry, Clock.systemUTC());
         crds.start();
         if (settings.kubeconfigPath() != null) {
@@ -137,6 +159,25 @@ public final class ApiServer implements AutoCloseable {
         }
     }
 
+    /** One repair pass now (before serving), then one every repair interval. */
+    private void startServiceRepair() {
+        serviceRepair.runOnce();
+        repairs = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "karavel-api-service-repair");
+            t.setDaemon(true);
+            return t;
+        });
+        long every = settings.services().repairInterval().toMillis();
+        repairs.scheduleWithFixedDelay(() -> {
+            try {
+                serviceRepair.runOnce();
+            } catch (RuntimeException e) {
+                // store unavailable and the like: the next pass tries again
+                LOG.warn("service allocation repair failed: {}", e.toString());
+            }
+        }, every, every, TimeUnit.MILLISECONDS);
+    }
+
     public String url() {
         return url;
     }
@@ -159,6 +200,10 @@ public final class ApiServer implements AutoCloseable {
         if (scheduler != null) {
             scheduler.shutdownNow();
             scheduler = null;
+        }
+        if (repairs != null) {
+            repairs.shutdownNow();
+            repairs = null;
         }
         if (podStreams != null) {
             podStreams.close();

@@ -4,7 +4,9 @@ import io.karavel.api.client.ObjectClient;
 import io.karavel.api.store.Store;
 import io.karavel.apiserver.api.ApiServerRuntime;
 import io.karavel.apiserver.api.ApiServerStatus;
+import io.karavel.apiserver.impl.service.ServiceNetworkSettings;
 import java.nio.file.Path;
+import java.time.Duration;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.annotations.Activate;
@@ -39,6 +41,23 @@ public final class ApiServerComponent implements ApiServerRuntime {
                         + " against the karaf.base system property. Empty: write none.")
         String kubeconfig_path() default "etc/kubeconfig";
 
+        @AttributeDefinition(
+                name = "service.cluster.ip.range",
+                description = "IPv4 CIDR Service cluster IPs come from (IPv4 only); kube-dns gets its base + 10."
+                        + " Loopback by default: every 127/8 address is local on Linux")
+        String service_cluster_ip_range() default ServiceNetworkSettings.DEFAULT_CLUSTER_IP_RANGE;
+
+        @AttributeDefinition(
+                name = "service.node.port.range",
+                description = "Range NodePort and LoadBalancer Services get their node ports from, both ends included")
+        String service_node_port_range() default ServiceNetworkSettings.DEFAULT_NODE_PORT_RANGE;
+
+        @AttributeDefinition(
+                name = "service.repair.interval",
+                description = "Seconds between two repairs of the Service cluster IP and node port allocations"
+                        + " (leaked ones removed, missing ones recorded); one also runs at startup")
+        long service_repair_interval() default 60;
+
         @AttributeDefinition(name = "store.target", description = "OSGi filter choosing the Store service, e.g. (store.type=mapdb)")
         String store_target() default "(objectClass=io.karavel.api.store.Store)";
     }
@@ -52,7 +71,10 @@ public final class ApiServerComponent implements ApiServerRuntime {
             Config config,
             BundleContext context)
             throws Exception {
-        this.server = new ApiServer(store, new ApiServerSettings(config.host(), config.port(), kubeconfigPath(config.kubeconfig_path())));
+        ServiceNetworkSettings services = ServiceNetworkSettings.of(config.service_cluster_ip_range(), config.service_node_port_range())
+                .withRepair(Duration.ofSeconds(config.service_repair_interval()), ServiceNetworkSettings.DEFAULT_REPAIR_GRACE);
+        this.server = new ApiServer(store, new ApiServerSettings(config.host(), config.port(), kubeconfigPath(config.kubeconfig_path()))
+                .withServices(services));
         server.start();
         // Registered by hand rather than as a second DS service interface: the client belongs to
         // this server instance and must come and go with it (a store swap restarts both).

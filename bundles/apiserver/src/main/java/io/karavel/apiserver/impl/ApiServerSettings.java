@@ -1,5 +1,6 @@
 package io.karavel.apiserver.impl;
 
+import io.karavel.apiserver.impl.service.ServiceNetworkSettings;
 import java.nio.file.Path;
 import java.time.Duration;
 
@@ -11,11 +12,22 @@ import java.time.Duration;
  * @param kubeconfigPath where to write the admin kubeconfig once ready; null to write none
  * @param bookmarkInterval how often a watch with {@code allowWatchBookmarks=true} gets a
  *     BOOKMARK event (Kubernetes: about every minute; tests use less)
+ * @param services the Service cluster IP and node port ranges, and their repair timing
  */
-public record ApiServerSettings(String host, int port, Path kubeconfigPath, Duration bookmarkInterval) {
+public record ApiServerSettings(
+        String host, int port, Path kubeconfigPath, Duration bookmarkInterval, ServiceNetworkSettings services) {
     public static final Duration DEFAULT_BOOKMARK_INTERVAL = Duration.ofSeconds(60);
+
+    public ApiServerSettings(String host, int port, Path kubeconfigPath, Duration bookmarkInterval) {
+        this(host, port, kubeconfigPath, bookmarkInterval, ServiceNetworkSettings.defaults());
+    }
 
     public ApiServerSettings(String host, int port, Path kubeconfigPath) {
         this(host, port, kubeconfigPath, DEFAULT_BOOKMARK_INTERVAL);
+    }
+
+    /** These settings with other Service network settings. */
+    public ApiServerSettings withServices(ServiceNetworkSettings services) {
+        return new ApiServerSettings(host, port, kubeconfigPath, bookmarkInterval, services);
     }
 }

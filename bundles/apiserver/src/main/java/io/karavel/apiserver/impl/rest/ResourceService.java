@@ -71,11 +71,18 @@ public final class ResourceService {
     private final SecureRandom random = new SecureRandom();
     private final Clock clock;
     private final DecodedChanges decodedChanges = new DecodedChanges();
+    private final WriteHooks hooks;
 
     public ResourceService(Store store, AdmissionChain admission, Clock clock) {
+        this(store, admission, clock, WriteHooks.NONE);
+    }
+
+    /** @param hooks side effects of writes (e.g. Service IP allocation), called for every kind */
+    public ResourceService(Store store, AdmissionChain admission, Clock clock, WriteHooks hooks) {
         this.store = store;
         this.admission = admission;
         this.clock = clock;
+        this.hooks = hooks;
     }
 
     public Store store() {
@@ -199,15 +206,19 @@ public final class ResourceService {
             if (store.get(key).isPresent()) {
                 throw ApiException.alreadyExists(type.qualifiedResource(), type.group(), meta.getName());
             }
+            hooks.beginCreate(type, object, true).abort();
             return new RestResponse(201, Json.MAPPER.valueToTree(object), decoded.warnings());
         }
-        KeyValue kv;
+        WriteHooks.Pending pending = hooks.beginCreate(type, object, false);
+        KeyValue kv = null;
         try {
             kv = store.create(key, storageBytes(object));
         } catch (KeyExistsException e) {
             throw ApiException.alreadyExists(type.qualifiedResource(), type.group(), meta.getName());
         } catch (StoreUnavailableException e) {
             throw ApiException.unavailable(e.getMessage());
+        } finally {
+            finish(pending, kv != null);
         }
         return new RestResponse(201, served(kv), decoded.warnings());
     }
@@ -614,6 +625,7 @@ public final class ResourceService {
             meta.setSelfLink(null);
 
             type.strategy().applyDefaults(object);
+            hooks.prepareUpdate(type, object, oldObject);
             if (type.strategy().hasSpec()) {
                 long generation = oldMeta.getGeneration() == null ? 1 : oldMeta.getGeneration();
                 JsonNode newSpec = Json.MAPPER.valueToTree(object).get("spec");
@@ -629,6 +641,8 @@ public final class ResourceService {
             boolean completesDeletion = Deletion.completedByUpdate(type, oldNode, result);
             try {
                 if (dryRun) {
+                    hooks.beginUpdate(type, object, oldObject, true).abort();
+                    result = Json.MAPPER.valueToTree(object);
                     // as Kubernetes: a dry-run write answers the current resourceVersion
                     result.with("metadata").put("resourceVersion", Long.toString(current.modRevision()));
                     return new RestResponse(200, result, decoded.warnings());
@@ -636,10 +650,17 @@ public final class ResourceService {
                 if (completesDeletion) {
                     // the last finalizer is gone: the object goes, and watchers see it DELETED
                     KeyValue deleted = store.delete(key, current.modRevision());
+                    hooks.afterDelete(type, oldNode);
                     result.with("metadata").put("resourceVersion", Long.toString(deleted.modRevision()));
                     return new RestResponse(200, result, decoded.warnings());
                 }
-                KeyValue kv = store.update(key, storageBytes(object), current.modRevision());
+                WriteHooks.Pending pending = hooks.beginUpdate(type, object, oldObject, false);
+                KeyValue kv = null;
+                try {
+                    kv = store.update(key, storageBytes(object), current.modRevision());
+                } finally {
+                    finish(pending, kv != null);
+                }
                 return new RestResponse(200, served(kv), decoded.warnings());
             } catch (ConflictException e) {
                 if (expected > 0 || attempt >= MAX_RETRIES) {
@@ -711,7 +732,9 @@ public final class ResourceService {
                 if (options.dryRun()) {
                     return new Deleted(node, true);
                 }
-                return new Deleted(served(store.delete(current.key(), current.modRevision())), true);
+                KeyValue deleted = store.delete(current.key(), current.modRevision());
+                hooks.afterDelete(type, node);
+                return new Deleted(served(deleted), true);
             } catch (ConflictException e) {
                 if (preRv != null || attempt >= MAX_RETRIES) {
                     throw ApiException.modified(type.qualifiedResource(), type.group(), name);
@@ -917,6 +940,15 @@ public final class ResourceService {
         }
         if (!errors.isEmpty()) {
             throw ApiException.invalid(type.qualifiedKind(), type.group(), type.kind(), name == null ? "" : name, errors.causes());
+        }
+    }
+
+    /** Ends a begun write hook: commit after a successful store write, else abort. */
+    private static void finish(WriteHooks.Pending pending, boolean written) {
+        if (written) {
+            pending.commit();
+        } else {
+            pending.abort();
         }
     }
 

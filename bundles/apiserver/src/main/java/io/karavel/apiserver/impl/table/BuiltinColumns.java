@@ -29,7 +29,7 @@ public final class BuiltinColumns {
     public static final List<TableColumn> SERVICE = List.of(
             TableColumn.of("Type", o -> o.path("spec").path("type").asText("")),
             TableColumn.of("Cluster-IP", o -> orNone(o.path("spec").path("clusterIP").asText(""))),
-            TableColumn.of("External-IP", o -> "<none>"),
+            TableColumn.of("External-IP", BuiltinColumns::serviceExternalIp),
             TableColumn.of("Port(s)", BuiltinColumns::servicePorts),
             TableColumn.wide("Selector", o -> selector(o.path("spec").path("selector"))));
 
@@ -148,10 +148,37 @@ public final class BuiltinColumns {
         return sum;
     }
 
+    /**
+     * kubectl's EXTERNAL-IP: the external IPs; for a LoadBalancer the load balancer's ingress too,
+     * {@code <pending>} while it has none; an ExternalName Service's name.
+     */
+    private static String serviceExternalIp(JsonNode svc) {
+        JsonNode spec = svc.path("spec");
+        List<String> external = new ArrayList<>();
+        spec.path("externalIPs").forEach(ip -> external.add(ip.asText()));
+        switch (spec.path("type").asText("ClusterIP")) {
+            case "ClusterIP", "NodePort":
+                return external.isEmpty() ? "<none>" : String.join(",", external);
+            case "LoadBalancer": {
+                List<String> all = new ArrayList<>();
+                for (JsonNode ingress : svc.path("status").path("loadBalancer").path("ingress")) {
+                    String ip = ingress.path("ip").asText("");
+                    all.add(ip.isEmpty() ? ingress.path("hostname").asText("") : ip);
+                }
+                all.addAll(external);
+                return all.isEmpty() ? "<pending>" : String.join(",", all);
+            }
+            case "ExternalName":
+                return spec.path("externalName").asText("");
+            default:
+                return "<unknown>";
+        }
+    }
+
     private static String servicePorts(JsonNode svc) {
         List<String> ports = new ArrayList<>();
         for (JsonNode p : svc.path("spec").path("ports")) {
-            String node = p.has("nodePort") ? ":" + p.get("nodePort").asText() : "";
+            String node = p.path("nodePort").asInt(0) > 0 ? ":" + p.get("nodePort").asText() : "";
             ports.add(p.path("port").asText() + node + "/" + p.path("protocol").asText("TCP"));
         }
         return ports.isEmpty() ? "<none>" : String.join(",", ports);
@@ -160,6 +187,7 @@ public final class BuiltinColumns {
     private static String selector(JsonNode selector) {
         List<String> terms = new ArrayList<>();
         selector.fields().forEachRemaining(e -> terms.add(e.getKey() + "=" + e.getValue().asText()));
+        java.util.Collections.sort(terms); // as labels.FormatLabels
         return terms.isEmpty() ? "<none>" : String.join(",", terms);
     }
 
