@@ -58,9 +58,12 @@ import org.xbill.DNS.Type;
  * the TC bit so that the client retries over TCP. Malformed packets are dropped (UDP) or end the
  * connection (TCP).
  *
- * <p>Names outside the cluster domain are relayed over UDP to the upstreams, tried in turn within
+ * <p>PTR queries for the addresses of Services and their endpoints are answered too
+ * ({@link ServiceDirectory#findByAddress}). Names outside the cluster domain are relayed to the
+ * upstreams over the protocol the client used, tried in turn within
  * {@value #FORWARD_TIMEOUT_MILLIS} ms, after which the client gets SERVFAIL; without upstreams
- * they are REFUSED. {@link #upstreamsFromResolvConf} reads the host's servers. Thread-safe.
+ * they are REFUSED. An upstream where this server itself listens is skipped.
+ * {@link #upstreamsFromResolvConf} reads the host's servers. Thread-safe.
  */
 public final class ClusterDns implements AutoCloseable {
 
@@ -135,7 +138,7 @@ public final class ClusterDns implements AutoCloseable {
         synchronized (lock) {
             if (!closed) {
                 listeners.add(listener);
-                LOG.info("Cluster DNS for {} ({} network) listening on {}:{} (UDP and TCP)", zone.name(), network,
+                LOG.debug("Cluster DNS for {} ({} network) listening on {}:{} (UDP and TCP)", zone.name(), network,
                         address.getHostAddress(), boundPort);
                 return;
             }
@@ -242,7 +245,14 @@ public final class ClusterDns implements AutoCloseable {
             return true;
         }
         Record question = query.getQuestion();
-        if (zone.contains(question.getName())) {
+        List<Record> pointers = question.getType() == Type.PTR ? reverse(question, network) : List.of();
+        if (!pointers.isEmpty()) {
+            Message response = reply(query, Rcode.NOERROR, relay != null);
+            response.getHeader().setFlag(Flags.AA);
+            pointers.forEach(record -> response.addRecord(record, Section.ANSWER));
+            addOpt(query, response);
+            reply.accept(response.toWire(limit));
+        } else if (zone.contains(question.getName())) {
             reply.accept(answer(query, network, relay != null).toWire(limit));
         } else if (relay == null) {
             reply.accept(error(query, Rcode.REFUSED, false).toWire(limit));
@@ -261,6 +271,19 @@ public final class ClusterDns implements AutoCloseable {
             });
         }
         return true;
+    }
+
+    /**
+     * The PTR records of a reverse query for a Service or endpoint address; empty otherwise (and
+     * when the directory fails: the query then goes upstream like other reverse names).
+     */
+    private List<Record> reverse(Record question, PodNetwork network) {
+        try {
+            return zone.reverse(question.getName(), network);
+        } catch (RuntimeException e) {
+            LOG.warn("Cannot look the address of {} up in the Service directory", question.getName(), e);
+            return List.of();
+        }
     }
 
     /** The authoritative answer to a query for a name in the cluster domain. */

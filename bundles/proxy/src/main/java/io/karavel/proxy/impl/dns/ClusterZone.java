@@ -18,6 +18,7 @@ import org.xbill.DNS.ARecord;
 import org.xbill.DNS.Address;
 import org.xbill.DNS.DClass;
 import org.xbill.DNS.Name;
+import org.xbill.DNS.PTRRecord;
 import org.xbill.DNS.Rcode;
 import org.xbill.DNS.Record;
 import org.xbill.DNS.SOARecord;
@@ -39,7 +40,8 @@ import org.xbill.DNS.Type;
  *       in the additional section;</li>
  *   <li>{@code <a>-<b>-<c>-<d>.<ns>.pod.<zone>} A (the spec's deprecated pod records, answered
  *       like CoreDNS' {@code pods insecure});</li>
- *   <li>{@code dns-version.<zone>} TXT and the zone's SOA.</li>
+ *   <li>{@code dns-version.<zone>} TXT and the zone's SOA;</li>
+ *   <li>PTR records for Service and endpoint addresses ({@link #reverse}).</li>
  * </ul>
  * Names that exist without records of the queried type get NOERROR without answers; names that do
  * not exist get NXDOMAIN; both carry the zone's SOA in the authority section for negative caching.
@@ -54,6 +56,8 @@ final class ClusterZone {
 
     /** The version of the Kubernetes DNS schema this zone follows, served at dns-version.<zone>. */
     static final String SCHEMA_VERSION = "1.1.0";
+
+    private static final Name IN_ADDR_ARPA = Name.fromConstantString("in-addr.arpa.");
 
     private final ServiceDirectory directory;
     private final Name zone;
@@ -107,6 +111,47 @@ final class ClusterZone {
             case "pod" -> podName(labels);
             default -> Lookup.NX;
         };
+    }
+
+    /**
+     * The PTR records for {@code qname} if it is {@code <d>.<c>.<b>.<a>.in-addr.arpa} of a Service
+     * address (its name) or of a ready endpoint (the endpoint's name below its Service); empty
+     * when the address is not the cluster's, and the query goes where other names go.
+     */
+    List<Record> reverse(Name qname, PodNetwork network) {
+        Name canonical = qname.canonicalize();
+        if (canonical.labels() != 7 || !canonical.subdomain(IN_ADDR_ARPA)) {
+            return List.of();
+        }
+        StringBuilder ip = new StringBuilder();
+        for (int i = 3; i >= 0; i--) {
+            String label = canonical.getLabelString(i);
+            if (!label.matches("0|[1-9][0-9]{0,2}") || Integer.parseInt(label) > 255) {
+                return List.of();
+            }
+            ip.append(label).append(i > 0 ? "." : "");
+        }
+        String address = ip.toString();
+        List<Record> records = new ArrayList<>();
+        for (ServiceRecord service : directory.findByAddress(address, network)) {
+            Name serviceFqdn = absoluteIn(List.of(lower(service.name()), lower(service.namespace()), "svc"));
+            List<Name> targets = new ArrayList<>();
+            if (address.equals(service.clusterIP())) {
+                targets.add(serviceFqdn);
+            }
+            for (EndpointRecord endpoint : service.readyEndpoints()) {
+                if (address.equals(endpoint.ip())) {
+                    targets.add(child(endpointLabel(endpoint), serviceFqdn));
+                }
+            }
+            for (Name target : targets) {
+                Record ptr = new PTRRecord(canonical, DClass.IN, TTL, target);
+                if (!records.contains(ptr)) {
+                    records.add(ptr);
+                }
+            }
+        }
+        return records;
     }
 
     /** {@code labels} = [..., <svc>, <ns>, "svc"] lowercased, innermost first. */

@@ -15,6 +15,16 @@ public interface ServiceDirectory {
     Optional<ServiceRecord> find(String namespace, String name, PodNetwork network);
 
     /**
+     * The Services whose address as seen from {@code network} (ClusterIP or bridge-side address),
+     * or one of whose ready endpoints, is {@code ip}: the cluster DNS answers PTR queries for
+     * {@code <ip>.in-addr.arpa} with their names. The default knows none, and such reverse
+     * lookups go to the upstream servers like any name outside the cluster domain.
+     */
+    default List<ServiceRecord> findByAddress(String ip, PodNetwork network) {
+        return List.of();
+    }
+
+    /**
      * One Service.
      *
      * @param clusterIP the address to answer A queries with; null for a headless Service, whose

@@ -40,6 +40,7 @@ import org.xbill.DNS.DClass;
 import org.xbill.DNS.Flags;
 import org.xbill.DNS.Message;
 import org.xbill.DNS.Name;
+import org.xbill.DNS.PTRRecord;
 import org.xbill.DNS.Rcode;
 import org.xbill.DNS.Record;
 import org.xbill.DNS.SOARecord;
@@ -59,9 +60,20 @@ class ClusterDnsTest {
 
     private final Map<String, ServiceRecord> services = new ConcurrentHashMap<>();
     /** HOST sees ClusterIPs; BRIDGE sees their 10.96/16 counterparts, as the proxy's directory gives them. */
-    private final ServiceDirectory directory = (namespace, name, network) ->
-            Optional.ofNullable(services.get(namespace + "/" + name))
-                    .map(service -> network == PodNetwork.BRIDGE ? bridgeSide(service) : service);
+    private final ServiceDirectory directory = new ServiceDirectory() {
+        @Override
+        public Optional<ServiceRecord> find(String namespace, String name, PodNetwork network) {
+            return Optional.ofNullable(services.get(namespace + "/" + name)).map(service -> seenFrom(service, network));
+        }
+
+        @Override
+        public List<ServiceRecord> findByAddress(String ip, PodNetwork network) {
+            return services.values().stream().map(service -> seenFrom(service, network))
+                    .filter(service -> ip.equals(service.clusterIP())
+                            || service.readyEndpoints().stream().anyMatch(endpoint -> endpoint.ip().equals(ip)))
+                    .toList();
+        }
+    };
     private final List<AutoCloseable> closeables = new ArrayList<>();
 
     @BeforeAll
@@ -213,6 +225,27 @@ class ClusterDnsTest {
         assertThat(((TXTRecord) version.getSection(Section.ANSWER).get(0)).getStrings()).containsExactly("1.1.0");
         assertThat(addresses(query(server, "10-88-0-9.default.pod.cluster.local.", Type.A, false)))
                 .containsExactly("10.88.0.9");
+    }
+
+    @Test
+    void answersPtrQueriesForServiceAndEndpointAddresses() throws Exception {
+        ClusterDns dns = newDns(List.of());
+        dns.listen(randomLoopback(), 0, PodNetwork.HOST);
+        dns.listen(randomLoopback(), 0, PodNetwork.BRIDGE);
+        InetSocketAddress host = dns.listenAddresses().get(0);
+        InetSocketAddress bridge = dns.listenAddresses().get(1);
+
+        assertThat(pointers(query(host, "20.0.96.127.in-addr.arpa.", Type.PTR, false)))
+                .containsExactly("my-svc.default.svc.cluster.local.");
+        assertThat(pointers(query(bridge, "20.0.96.10.IN-ADDR.ARPA.", Type.PTR, false)))
+                .containsExactly("my-svc.default.svc.cluster.local.");
+        assertThat(pointers(query(host, "7.0.88.10.in-addr.arpa.", Type.PTR, false)))
+                .containsExactly("web-0.nginx.default.svc.cluster.local.");
+        Message response = query(host, "8.0.88.10.in-addr.arpa.", Type.PTR, false);
+        assertThat(response.getHeader().getFlag(Flags.AA)).isTrue();
+        assertThat(pointers(response)).containsExactly("10-88-0-8.nginx.default.svc.cluster.local.");
+        // not the cluster's: goes where other names go (here: nowhere)
+        assertThat(query(host, "4.3.2.1.in-addr.arpa.", Type.PTR, false).getRcode()).isEqualTo(Rcode.REFUSED);
     }
 
     @Test
@@ -528,12 +561,20 @@ class ClusterDnsTest {
                 .map(r -> ((ARecord) r).getAddress().getHostAddress()).collect(Collectors.toList());
     }
 
+    private static List<String> pointers(Message response) {
+        return response.getSection(Section.ANSWER).stream().filter(r -> r.getType() == Type.PTR)
+                .map(r -> ((PTRRecord) r).getTarget().toString()).toList();
+    }
+
     private static List<SRVRecord> srv(Message response) {
         return response.getSection(Section.ANSWER).stream().filter(r -> r.getType() == Type.SRV)
                 .map(SRVRecord.class::cast).toList();
     }
 
-    private static ServiceRecord bridgeSide(ServiceRecord service) {
+    private static ServiceRecord seenFrom(ServiceRecord service, PodNetwork network) {
+        if (network == PodNetwork.HOST) {
+            return service;
+        }
         String clusterIP = service.clusterIP() == null ? null : service.clusterIP().replaceFirst("^127\\.96\\.", "10.96.");
         return new ServiceRecord(service.namespace(), service.name(), clusterIP, service.ports(),
                 service.readyEndpoints());
