@@ -383,7 +383,6 @@ final class ServiceProxy implements ServiceDirectory, AutoCloseable {
                     .group(transport.group())
                     .channel(transport.serverChannel())
                     .option(ChannelOption.SO_BACKLOG, 1024)
-                    .childOption(ChannelOption.AUTO_READ, false)
                     .childOption(ChannelOption.TCP_NODELAY, true)
                     .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
                     .childHandler(new ChannelInitializer<>() {

@@ -48,7 +48,9 @@ final class TcpRelay extends ChannelInboundHandlerAdapter {
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
         // this channel drained what the peer sent: the peer may read again
-        if (ctx.channel().isWritable()) {
+        // (a peer whose input has ended has nothing left to read: switching reads on again would
+        // fail on epoll, whose registration of the input is gone)
+        if (ctx.channel().isWritable() && !((DuplexChannel) peer).isInputShutdown()) {
             peer.config().setAutoRead(true);
         }
         ctx.fireChannelWritabilityChanged();
