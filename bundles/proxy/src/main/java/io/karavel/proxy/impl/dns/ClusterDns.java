@@ -33,10 +33,12 @@ import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.xbill.DNS.Address;
+import org.xbill.DNS.CNAMERecord;
 import org.xbill.DNS.DClass;
 import org.xbill.DNS.Flags;
 import org.xbill.DNS.Header;
 import org.xbill.DNS.Message;
+import org.xbill.DNS.Name;
 import org.xbill.DNS.OPTRecord;
 import org.xbill.DNS.Opcode;
 import org.xbill.DNS.Rcode;
@@ -253,7 +255,13 @@ public final class ClusterDns implements AutoCloseable {
             addOpt(query, response);
             reply.accept(response.toWire(limit));
         } else if (zone.contains(question.getName())) {
-            reply.accept(answer(query, network, relay != null).toWire(limit));
+            Message response = answer(query, network, relay != null);
+            CNAMERecord alias = aliasToFollow(response, question.getType());
+            if (alias == null) {
+                reply.accept(response.toWire(limit));
+            } else {
+                follow(alias, response, network, tcp, relay, limit, reply);
+            }
         } else if (relay == null) {
             reply.accept(error(query, Rcode.REFUSED, false).toWire(limit));
         } else {
@@ -271,6 +279,70 @@ public final class ClusterDns implements AutoCloseable {
             });
         }
         return true;
+    }
+
+    /**
+     * The CNAME (of an ExternalName Service) a response ends with, when the query asked for
+     * another type: stub resolvers expect the server to follow it.
+     */
+    private static CNAMERecord aliasToFollow(Message response, int type) {
+        List<Record> answers = response.getSection(Section.ANSWER);
+        if (type == Type.CNAME || type == Type.ANY || answers.isEmpty()
+                || !(answers.get(answers.size() - 1) instanceof CNAMERecord alias)) {
+            return null;
+        }
+        return alias;
+    }
+
+    /**
+     * Completes {@code response} with the records of the alias' target: from the zone if it is in
+     * the cluster domain, else from the upstreams (over the client's protocol). Without upstreams,
+     * or when they fail, the client gets the CNAME alone.
+     */
+    private void follow(CNAMERecord alias, Message response, PodNetwork network, boolean tcp,
+                        UpstreamForwarder relay, int limit, Consumer<byte[]> reply) {
+        int type = response.getQuestion().getType();
+        Name target = alias.getTarget();
+        if (zone.contains(target)) {
+            // one step only: ExternalName Services naming each other could loop
+            ClusterZone.Lookup lookup = zone.lookup(target, network);
+            lookup.answering(type).stream().filter(record -> record.getType() == type)
+                    .forEach(record -> response.addRecord(record, Section.ANSWER));
+            reply.accept(response.toWire(limit));
+            return;
+        }
+        if (relay == null) {
+            reply.accept(response.toWire(limit));
+            return;
+        }
+        Message targetQuery = Message.newQuery(Record.newRecord(target, type, DClass.IN));
+        if (!tcp) {
+            targetQuery.addRecord(new OPTRecord(EDNS_UDP_SIZE, 0, 0), Section.ADDITIONAL);
+        }
+        relay.forward(targetQuery.toWire(), tcp, new UpstreamForwarder.Callback() {
+            @Override
+            public void answered(byte[] wire) {
+                try {
+                    Message upstream = new Message(wire);
+                    upstream.getSection(Section.ANSWER).forEach(record -> response.addRecord(record, Section.ANSWER));
+                    if (upstream.getRcode() == Rcode.NXDOMAIN) {
+                        // the rcode speaks for the last name of the chain (RFC 6604)
+                        response.getHeader().setRcode(Rcode.NXDOMAIN);
+                    }
+                    if (upstream.getHeader().getFlag(Flags.TC)) {
+                        response.getHeader().setFlag(Flags.TC);
+                    }
+                } catch (IOException e) {
+                    LOG.debug("Malformed upstream answer for {}: {}", target, e.toString());
+                }
+                reply.accept(response.toWire(limit));
+            }
+
+            @Override
+            public void failed() {
+                reply.accept(response.toWire(limit));
+            }
+        });
     }
 
     /**

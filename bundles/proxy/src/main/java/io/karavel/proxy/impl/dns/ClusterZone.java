@@ -15,6 +15,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.xbill.DNS.AAAARecord;
 import org.xbill.DNS.ARecord;
+import org.xbill.DNS.CNAMERecord;
 import org.xbill.DNS.Address;
 import org.xbill.DNS.DClass;
 import org.xbill.DNS.Name;
@@ -41,6 +42,7 @@ import org.xbill.DNS.Type;
  *   <li>{@code <a>-<b>-<c>-<d>.<ns>.pod.<zone>} A (the spec's deprecated pod records, answered
  *       like CoreDNS' {@code pods insecure});</li>
  *   <li>{@code dns-version.<zone>} TXT and the zone's SOA;</li>
+ *   <li>{@code <svc>.<ns>.svc.<zone>} CNAME to the external name of an ExternalName Service;</li>
  *   <li>PTR records for Service and endpoint addresses ({@link #reverse}).</li>
  * </ul>
  * Names that exist without records of the queried type get NOERROR without answers; names that do
@@ -173,6 +175,9 @@ final class ClusterZone {
         }
         ServiceRecord service = found.get();
         Name serviceFqdn = absoluteIn(labels.subList(n - 3, n));
+        if (service.externalName() != null) {
+            return externalName(n == 3 ? serviceFqdn : null, service.externalName());
+        }
         boolean headless = service.clusterIP() == null;
         if (headless && service.readyEndpoints().isEmpty()) {
             // kube-dns and CoreDNS answer NXDOMAIN, and the spec was amended to match (kubernetes/dns#245)
@@ -207,6 +212,23 @@ final class ClusterZone {
             return records.isEmpty() ? Lookup.NX : Lookup.found(records, List.of());
         }
         return srv(labels, service, serviceFqdn, headless);
+    }
+
+    /**
+     * An ExternalName Service: its name (null: a name below it, which does not exist) is a CNAME
+     * to the external name.
+     */
+    private static Lookup externalName(Name serviceFqdn, String externalName) {
+        if (serviceFqdn == null) {
+            return Lookup.NX;
+        }
+        try {
+            Name target = Name.fromString(externalName.endsWith(".") ? externalName : externalName + ".");
+            return Lookup.found(List.of(new CNAMERecord(serviceFqdn, DClass.IN, TTL, target)), List.of());
+        } catch (TextParseException e) {
+            LOG.debug("The external name {} of {} is not a DNS name", externalName, serviceFqdn);
+            return Lookup.NX;
+        }
     }
 
     /** {@code _<port>._<proto>.<svc>.<ns>.svc}: one SRV per named port match (and endpoint, if headless). */
@@ -350,9 +372,21 @@ final class ClusterZone {
             return new Lookup(Rcode.NOERROR, List.copyOf(records), List.copyOf(additional));
         }
 
-        /** The records answering a query of {@code type} ({@link Type#ANY}: all of them). */
+        /**
+         * The records answering a query of {@code type} ({@link Type#ANY}: all of them); a CNAME
+         * answers queries of every type (RFC 1034 3.6.2).
+         */
         List<Record> answering(int type) {
-            return type == Type.ANY ? records : records.stream().filter(r -> r.getType() == type).toList();
+            if (type == Type.ANY) {
+                return records;
+            }
+            List<Record> matching = records.stream().filter(r -> r.getType() == type).toList();
+            return matching.isEmpty() ? records.stream().filter(r -> r.getType() == Type.CNAME).toList() : matching;
+        }
+
+        /** The CNAME at this name, if there is one. */
+        Optional<CNAMERecord> alias() {
+            return records.stream().filter(CNAMERecord.class::isInstance).map(CNAMERecord.class::cast).findFirst();
         }
     }
 }

@@ -28,15 +28,23 @@ public interface ServiceDirectory {
      * One Service.
      *
      * @param clusterIP the address to answer A queries with; null for a headless Service, whose
-     *     A records are its ready endpoints
+     *     A records are its ready endpoints (and for an ExternalName Service)
      * @param ports the Service's ports, for SRV records
      * @param readyEndpoints the Service's ready endpoints (used for headless Services)
+     * @param externalName for a Service of type ExternalName, its {@code spec.externalName}: the
+     *     Service's name is then a CNAME to it; null otherwise
      */
     record ServiceRecord(String namespace, String name, String clusterIP, List<PortRecord> ports,
-                         List<EndpointRecord> readyEndpoints) {
+                         List<EndpointRecord> readyEndpoints, String externalName) {
         public ServiceRecord {
             ports = List.copyOf(ports);
             readyEndpoints = List.copyOf(readyEndpoints);
+        }
+
+        /** A Service that is not of type ExternalName. */
+        public ServiceRecord(String namespace, String name, String clusterIP, List<PortRecord> ports,
+                             List<EndpointRecord> readyEndpoints) {
+            this(namespace, name, clusterIP, ports, readyEndpoints, null);
         }
     }
 

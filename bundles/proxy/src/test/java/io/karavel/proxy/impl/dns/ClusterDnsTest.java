@@ -36,6 +36,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.xbill.DNS.ARecord;
+import org.xbill.DNS.CNAMERecord;
 import org.xbill.DNS.DClass;
 import org.xbill.DNS.Flags;
 import org.xbill.DNS.Message;
@@ -99,6 +100,9 @@ class ClusterDnsTest {
         for (int i = 0; i < 200; i++) {
             many.add(new EndpointRecord("10.89." + (i / 250) + "." + (i % 250 + 1), null));
         }
+        services.put("default/ext", new ServiceRecord("default", "ext", null, List.of(), List.of(), "example.org"));
+        services.put("default/alias", new ServiceRecord("default", "alias", null, List.of(), List.of(),
+                "my-svc.default.svc.cluster.local"));
         services.put("default/big", new ServiceRecord("default", "big", null, List.of(), many));
     }
 
@@ -246,6 +250,38 @@ class ClusterDnsTest {
         assertThat(pointers(response)).containsExactly("10-88-0-8.nginx.default.svc.cluster.local.");
         // not the cluster's: goes where other names go (here: nowhere)
         assertThat(query(host, "4.3.2.1.in-addr.arpa.", Type.PTR, false).getRcode()).isEqualTo(Rcode.REFUSED);
+    }
+
+    @Test
+    void answersExternalNameServicesWithACnameAndFollowsIt() throws Exception {
+        FakeUpstream upstream = closing(new FakeUpstream(randomLoopback(), false));
+        InetSocketAddress server = start(List.of(upstream.address()), PodNetwork.HOST);
+
+        Message external = query(server, "ext.default.svc.cluster.local.", Type.A, false);
+        assertThat(external.getRcode()).isEqualTo(Rcode.NOERROR);
+        assertThat(external.getSection(Section.ANSWER)).extracting(Record::getType).containsExactly(Type.CNAME, Type.A);
+        assertThat(((CNAMERecord) external.getSection(Section.ANSWER).get(0)).getTarget())
+                .isEqualTo(Name.fromString("example.org."));
+        assertThat(addresses(external)).containsExactly(FakeUpstream.ANSWER);
+        assertThat(addresses(query(server, "ext.default.svc.cluster.local.", Type.A, true)))
+                .containsExactly(FakeUpstream.ANSWER);
+
+        Message cnameOnly = query(server, "ext.default.svc.cluster.local.", Type.CNAME, false);
+        assertThat(cnameOnly.getSection(Section.ANSWER)).extracting(Record::getType).containsExactly(Type.CNAME);
+
+        Message inCluster = query(server, "alias.default.svc.cluster.local.", Type.A, false);
+        assertThat(inCluster.getSection(Section.ANSWER)).extracting(Record::getType).containsExactly(Type.CNAME, Type.A);
+        assertThat(addresses(inCluster)).containsExactly("127.96.0.20");
+    }
+
+    @Test
+    void answersExternalNameServicesWithTheCnameAloneWithoutUpstreams() throws Exception {
+        InetSocketAddress server = start(List.of(), PodNetwork.HOST);
+
+        Message external = query(server, "ext.default.svc.cluster.local.", Type.A, false);
+
+        assertThat(external.getRcode()).isEqualTo(Rcode.NOERROR);
+        assertThat(external.getSection(Section.ANSWER)).extracting(Record::getType).containsExactly(Type.CNAME);
     }
 
     @Test
@@ -577,6 +613,6 @@ class ClusterDnsTest {
         }
         String clusterIP = service.clusterIP() == null ? null : service.clusterIP().replaceFirst("^127\\.96\\.", "10.96.");
         return new ServiceRecord(service.namespace(), service.name(), clusterIP, service.ports(),
-                service.readyEndpoints());
+                service.readyEndpoints(), service.externalName());
     }
 }
