@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.karavel.api.runtime.ContainerRuntime;
 import io.karavel.testing.Kubectl;
@@ -55,6 +56,17 @@ abstract class NodeTestSupport {
     void deletePods() throws Exception {
         client.pods().inNamespace("default").delete();
         eventually("pods gone", WAIT, () -> client.pods().inNamespace("default").list().getItems().isEmpty());
+        client.services().inNamespace("default").delete();
+        cluster.serviceNetwork(null);
+    }
+
+    /** Creates a Service and waits until the node agents' Service cache has it. */
+    void createService(String name, String clusterIP, int port, String portName) throws Exception {
+        client.services().inNamespace("default").resource(new ServiceBuilder().withNewMetadata().withName(name)
+                .endMetadata().withNewSpec().withClusterIP(clusterIP).addNewPort().withName(portName).withPort(port)
+                .withProtocol("TCP").endPort().endSpec().build()).create();
+        eventually("the Service cache has " + name, WAIT, () -> cluster.services().inNamespace("default").stream()
+                .anyMatch(s -> s.getMetadata().getName().equals(name)));
     }
 
     @AfterAll

@@ -78,6 +78,32 @@ class PodmanNodeTest extends NodeTestSupport {
     }
 
     @Test
+    void aBridgePodGetsTheBridgeSideServiceAddressesAndClusterDns() throws Exception {
+        cluster.serviceNetwork(new FakeServiceNetwork());
+        createService("web-svc", "127.96.201.5", 80, "http");
+        apply("""
+                apiVersion: v1
+                kind: Pod
+                metadata: {name: bridged}
+                spec:
+                  nodeName: NODE
+                  terminationGracePeriodSeconds: 1
+                  containers:
+                  - name: app
+                    image: localhost/busybox:latest
+                    command: [sh, -c, 'env | sort; cat /etc/resolv.conf; echo END; exec sleep 3600']
+                """);
+        eventually("bridged printed everything", WAIT, () -> kubectl.run("logs", "bridged").out().contains("END"));
+        String out = kubectl.run("logs", "bridged").out();
+
+        assertThat(out.lines()).contains("WEB_SVC_SERVICE_HOST=10.96.201.5", "WEB_SVC_SERVICE_PORT_HTTP=80",
+                "WEB_SVC_PORT=tcp://10.96.201.5:80", "WEB_SVC_PORT_80_TCP_ADDR=10.96.201.5",
+                "nameserver 10.96.0.10", "search default.svc.cluster.test svc.cluster.test cluster.test",
+                "options ndots:5");
+        assertThat(out).doesNotContain("127.96.201.5");
+    }
+
+    @Test
     void anImageThatCannotBePulledGetsErrImagePullThenImagePullBackOff() throws Exception {
         // A localhost name: podman's pull attempt only ever talks to this machine.
         apply("""

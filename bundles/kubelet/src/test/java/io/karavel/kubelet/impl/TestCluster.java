@@ -38,6 +38,11 @@ public final class TestCluster implements AutoCloseable {
         services = new ServiceCache(client);
     }
 
+    /** The Service cache the nodes share. */
+    public ServiceCache services() {
+        return services;
+    }
+
     /** Sets the Service network the nodes see from now on ({@code null}: none), as the proxy bundle would. */
     public void serviceNetwork(ServiceNetwork network) {
         this.serviceNetwork = network;

@@ -11,6 +11,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.karavel.api.network.PodNetwork;
 import io.karavel.api.network.ServiceNetwork;
 import io.karavel.api.runtime.DnsConfig;
+import io.karavel.kubelet.impl.FakeServiceNetwork;
 import io.karavel.kubelet.impl.ServiceCache;
 import io.karavel.kubelet.impl.TestCluster;
 import java.nio.file.Files;
@@ -32,24 +33,6 @@ import org.junit.jupiter.api.io.TempDir;
 class PodNetworkingTest {
 
     private static final Duration WAIT = Duration.ofSeconds(30);
-
-    /** Bridge pods reach 127.96.A.B at 10.96.A.B, as the proxy's ServiceNetwork maps them. */
-    static class FakeServiceNetwork implements ServiceNetwork {
-        @Override
-        public String clusterDomain() {
-            return "cluster.test";
-        }
-
-        @Override
-        public String serviceAddress(String clusterIP, PodNetwork network) {
-            return network == PodNetwork.BRIDGE ? clusterIP.replaceFirst("^127\\.96\\.", "10.96.") : clusterIP;
-        }
-
-        @Override
-        public Optional<String> dnsServer(PodNetwork network) {
-            return Optional.of(network == PodNetwork.BRIDGE ? "10.96.0.10" : "127.96.0.10");
-        }
-    }
 
     private TestCluster cluster;
     private KubernetesClient client;
