@@ -13,6 +13,8 @@ import io.karavel.testing.Kubectl;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -35,6 +37,8 @@ abstract class NodeTestSupport {
     KubernetesClient client;
     Kubectl kubectl;
     NodeAgent agent;
+    /** The Services the running test created, deleted after it. */
+    private final List<String> services = new ArrayList<>();
 
     /** The node's name: pods are bound to it with {@code nodeName: NODE} in their manifests. */
     abstract String nodeName();
@@ -56,12 +60,17 @@ abstract class NodeTestSupport {
     void deletePods() throws Exception {
         client.pods().inNamespace("default").delete();
         eventually("pods gone", WAIT, () -> client.pods().inNamespace("default").list().getItems().isEmpty());
-        client.services().inNamespace("default").delete();
+        // Only the test's own: the API server may keep Services of its own (kubernetes) in default.
+        for (String service : List.copyOf(services)) {
+            client.services().inNamespace("default").withName(service).delete();
+        }
+        services.clear();
         cluster.serviceNetwork(null);
     }
 
     /** Creates a Service and waits until the node agents' Service cache has it. */
     void createService(String name, String clusterIP, int port, String portName) throws Exception {
+        services.add(name);
         client.services().inNamespace("default").resource(new ServiceBuilder().withNewMetadata().withName(name)
                 .endMetadata().withNewSpec().withClusterIP(clusterIP).addNewPort().withName(portName).withPort(port)
                 .withProtocol("TCP").endPort().endSpec().build()).create();
