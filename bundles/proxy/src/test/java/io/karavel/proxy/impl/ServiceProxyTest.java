@@ -277,6 +277,44 @@ class ServiceProxyTest {
         assertThat(endpointsSeen).containsExactlyInAnyOrder("u1", "u2");
     }
 
+    @Test
+    void largeTransfersBothWaysWithBackPressureOnEpoll() throws Exception {
+        largeTransfers(true, "127.96.200.10", "127.0.210.1");
+    }
+
+    @Test
+    void largeTransfersBothWaysWithBackPressureOnNio() throws Exception {
+        largeTransfers(false, "127.96.200.11", "127.0.211.1");
+    }
+
+    private void largeTransfers(boolean epoll, String clusterIP, String endpoint) throws Exception {
+        cluster.startProxy(epoll);
+        backend("bulk", endpoint, 18080);
+        cluster.service("bulk", clusterIP, 8080, "TCP");
+        cluster.slice("bulk", 18080, "TCP", new Ep(endpoint, true));
+        eventuallyGet("the Service answers", WAIT, () -> request(clusterIP, 8080));
+
+        int size = 16 * 1024 * 1024;
+        try (Socket s = new Socket(clusterIP, 8080)) {
+            s.setSoTimeout(10_000);
+            OutputStream out = s.getOutputStream();
+            byte[] upload = new byte[size];
+            java.util.Arrays.fill(upload, (byte) 'x');
+            out.write("data:".getBytes(StandardCharsets.UTF_8));
+            out.write(upload);
+            out.write(("\nbulk " + size + "\n").getBytes(StandardCharsets.UTF_8));
+            out.flush();
+            s.shutdownOutput();
+            java.io.InputStream in = s.getInputStream();
+            String len = new String(in.readNBytes(("len:" + size + "\n").length()), StandardCharsets.UTF_8);
+            assertThat(len).isEqualTo("len:" + size + "\n");
+            byte[] download = in.readNBytes(size);
+            assertThat(download).hasSize(size);
+            assertThat(download[size - 1]).isEqualTo((byte) 'y');
+            assertThat(new String(in.readAllBytes(), StandardCharsets.UTF_8)).isEqualTo("bye:bulk\n");
+        }
+    }
+
     /** Sends one datagram to the UDP Service; the answer, which must come from the ClusterIP:port. */
     private static String exchange(DatagramSocket client, String message) throws IOException {
         byte[] bytes = message.getBytes(StandardCharsets.UTF_8);

@@ -17,7 +17,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A TCP endpoint for the tests, on a loopback address of its own: answers each line {@code who}
- * with its name; at the end of the client's input answers {@code bye:<name>} and closes (a
+ * with its name, {@code data:<text>} with {@code len:<length of text>}, {@code bulk <n>} with n bytes; at the end of the client's input answers {@code bye:<name>} and closes (a
  * request-then-half-close client needs the proxy to pass the half-close on).
  */
 final class TestBackend implements AutoCloseable {
@@ -72,6 +72,16 @@ final class TestBackend implements AutoCloseable {
             for (String line; (line = in.readLine()) != null; ) {
                 if (line.equals("who")) {
                     out.write((name + "\n").getBytes(StandardCharsets.UTF_8));
+                    out.flush();
+                } else if (line.startsWith("data:")) {
+                    out.write(("len:" + (line.length() - 5) + "\n").getBytes(StandardCharsets.UTF_8));
+                    out.flush();
+                } else if (line.startsWith("bulk ")) {
+                    byte[] chunk = new byte[64 * 1024];
+                    java.util.Arrays.fill(chunk, (byte) 'y');
+                    for (int left = Integer.parseInt(line.substring(5)); left > 0; left -= chunk.length) {
+                        out.write(chunk, 0, Math.min(left, chunk.length));
+                    }
                     out.flush();
                 }
             }
