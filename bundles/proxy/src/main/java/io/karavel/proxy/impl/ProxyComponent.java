@@ -122,7 +122,12 @@ public final class ProxyComponent implements ServiceNetwork {
         this.transport = Transport.create(Math.max(1, config.worker_threads()), true);
         this.client = client(apiServer);
         this.proxy = new ServiceProxy(settings, client, transport, addresses);
-        proxy.start();
+        try {
+            proxy.start();
+        } catch (RuntimeException e) {
+            deactivate(); // DS does not call @Deactivate for a component whose activation failed
+            throw e;
+        }
         LOG.info("service proxy started: API server {}, NodePorts on {}, bridge side {}", apiServer,
                 config.nodeport_addresses(), settings.bridgeRange() == null ? "off" : settings.bridgeRange());
     }
