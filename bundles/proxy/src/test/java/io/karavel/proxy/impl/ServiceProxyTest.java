@@ -315,6 +315,25 @@ class ServiceProxyTest {
         }
     }
 
+    @Test
+    void twoProxiesOnOneHostBothListen() throws Exception {
+        // an all-in-one and a node JVM on one host: SO_REUSEPORT lets both bind (epoll here, NIO there)
+        ServiceProxy first = cluster.startProxy(true);
+        ProxySettings settings = ProxyTestCluster.settings(null, 0);
+        try (Transport nio = Transport.create(1, false);
+             ServiceProxy second = new ServiceProxy(settings, cluster.client(), nio, new ServiceAddresses(null))) {
+            second.start();
+            backend("shared", "127.0.213.1", 18080);
+            cluster.service("shared", "127.96.200.14", 8080, "TCP");
+            cluster.slice("shared", 18080, "TCP", new Ep("127.0.213.1", true));
+            eventually("both proxies listen", WAIT, () -> first.listening().toString().contains("127.96.200.14:8080")
+                    && second.listening().toString().contains("127.96.200.14:8080"));
+            for (int i = 0; i < 20; i++) {
+                assertThat(request("127.96.200.14", 8080)).isEqualTo("shared");
+            }
+        }
+    }
+
     /** Sends one datagram to the UDP Service; the answer, which must come from the ClusterIP:port. */
     private static String exchange(DatagramSocket client, String message) throws IOException {
         byte[] bytes = message.getBytes(StandardCharsets.UTF_8);
