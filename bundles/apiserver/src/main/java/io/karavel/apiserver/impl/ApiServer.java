@@ -170,6 +170,7 @@ public final class ApiServer implements AutoCloseable {
         long every = settings.services().repairInterval().toMillis();
         repairs.scheduleWithFixedDelay(() -> {
             try {
+                KubeDnsService.ensure(store, serviceAllocator, Clock.systemUTC());
                 serviceRepair.runOnce();
             } catch (RuntimeException e) {
                 // store unavailable and the like: the next pass tries again

@@ -625,7 +625,10 @@ public final class ResourceService {
             meta.setSelfLink(null);
 
             type.strategy().applyDefaults(object);
-            hooks.prepareUpdate(type, object, oldObject);
+            if (!statusOnly) {
+                // a /status write changes only .status: nothing for the hooks to carry over or allocate
+                hooks.prepareUpdate(type, object, oldObject);
+            }
             if (type.strategy().hasSpec()) {
                 long generation = oldMeta.getGeneration() == null ? 1 : oldMeta.getGeneration();
                 JsonNode newSpec = Json.MAPPER.valueToTree(object).get("spec");
@@ -641,7 +644,9 @@ public final class ResourceService {
             boolean completesDeletion = Deletion.completedByUpdate(type, oldNode, result);
             try {
                 if (dryRun) {
-                    hooks.beginUpdate(type, object, oldObject, true).abort();
+                    if (!statusOnly) {
+                        hooks.beginUpdate(type, object, oldObject, true).abort();
+                    }
                     result = Json.MAPPER.valueToTree(object);
                     // as Kubernetes: a dry-run write answers the current resourceVersion
                     result.with("metadata").put("resourceVersion", Long.toString(current.modRevision()));
@@ -654,7 +659,8 @@ public final class ResourceService {
                     result.with("metadata").put("resourceVersion", Long.toString(deleted.modRevision()));
                     return new RestResponse(200, result, decoded.warnings());
                 }
-                WriteHooks.Pending pending = hooks.beginUpdate(type, object, oldObject, false);
+                WriteHooks.Pending pending = statusOnly
+                        ? WriteHooks.Pending.NONE : hooks.beginUpdate(type, object, oldObject, false);
                 KeyValue kv = null;
                 try {
                     kv = store.update(key, storageBytes(object), current.modRevision());

@@ -7,7 +7,8 @@ import io.karavel.apiserver.impl.registry.ResourceType;
 /**
  * Side effects that must go with a kind's store writes, such as allocating a Service's cluster IP
  * (Kubernetes' registry hooks BeginCreate, BeginUpdate and AfterDelete). The {@link ResourceService}
- * calls them for every kind; a hook ignores the kinds it does not handle.
+ * calls them for every kind; a hook ignores the kinds it does not handle. Writes to the
+ * {@code /status} subresource, which change nothing but {@code .status}, call no update hook.
  */
 public interface WriteHooks {
     /** No side effects. */

@@ -33,7 +33,10 @@ public final class KubeDnsService {
 
     private KubeDnsService() {}
 
-    /** Creates the Service unless it exists (idempotent; safe with several API servers). */
+    /**
+     * Creates the Service unless it exists (idempotent; safe with several API servers). Runs at
+     * startup and with every repair pass, so a kube-dns deleted by hand comes back.
+     */
     public static void ensure(Store store, ServiceAllocator allocator, Clock clock) {
         String key = StoreKeys.key("", "services", NAMESPACE, NAME);
         if (store.get(key).isPresent()) {
@@ -48,6 +51,13 @@ public final class KubeDnsService {
         String ip = range.address(IP_OFFSET);
         AllocationOwner owner = new AllocationOwner(NAMESPACE, NAME, UUID.randomUUID().toString());
         if (allocator.ips().allocate(IP_OFFSET, owner) == StoreAllocator.Outcome.TAKEN) {
+            AllocationOwner holder = allocator.ips().get(IP_OFFSET).map(StoreAllocator.Allocation::owner).orElse(null);
+            if (holder != null && NAMESPACE.equals(holder.namespace()) && NAME.equals(holder.name())) {
+                // another API server is creating it, or one crashed between the allocation and the
+                // write: the repair removes that allocation after its grace period and a later
+                // ensure creates the Service
+                return;
+            }
             LOG.error("the DNS address {} is allocated to another Service ({}): not creating {}/{}",
                     ip, allocator.ips().get(IP_OFFSET).map(a -> a.owner().toString()).orElse("?"), NAMESPACE, NAME);
             return;

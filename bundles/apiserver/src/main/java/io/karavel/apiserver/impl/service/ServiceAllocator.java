@@ -85,7 +85,15 @@ public final class ServiceAllocator implements WriteHooks {
         return !"ExternalName".equals(spec.getType());
     }
 
-    /** NodePort and LoadBalancer Services (unless allocateLoadBalancerNodePorts is false) have node ports. */
+    /** NodePort and LoadBalancer Services may hold node ports (given ones at least). */
+    static boolean holdsNodePorts(ServiceSpec spec) {
+        return "NodePort".equals(spec.getType()) || "LoadBalancer".equals(spec.getType());
+    }
+
+    /**
+     * NodePort and LoadBalancer Services (unless allocateLoadBalancerNodePorts is false) get a
+     * node port for every port that has none.
+     */
     static boolean needsNodePorts(ServiceSpec spec) {
         return "NodePort".equals(spec.getType())
                 || ("LoadBalancer".equals(spec.getType()) && !Boolean.FALSE.equals(spec.getAllocateLoadBalancerNodePorts()));
@@ -141,7 +149,7 @@ public final class ServiceAllocator implements WriteHooks {
                 spec.setIpFamilyPolicy(null);
             }
         }
-        if (needsNodePorts(old) && !needsNodePorts(spec) && sameNodePorts(spec, old)) {
+        if (holdsNodePorts(old) && !holdsNodePorts(spec) && sameNodePorts(spec, old)) {
             for (ServicePort p : ports(spec)) {
                 p.setNodePort(null);
             }
@@ -179,7 +187,7 @@ public final class ServiceAllocator implements WriteHooks {
                 spec.setIpFamilyPolicy(old.getIpFamilyPolicy());
             }
         }
-        if (needsNodePorts(old) && needsNodePorts(spec)) {
+        if (holdsNodePorts(old) && holdsNodePorts(spec)) {
             Set<Integer> usedByBoth = nodePortSet(old);
             usedByBoth.retainAll(nodePortSet(spec));
             Map<String, Integer> byName = new HashMap<>();
@@ -211,8 +219,8 @@ public final class ServiceAllocator implements WriteHooks {
             if (needsClusterIp(spec)) {
                 txn.assignClusterIp(spec, null);
             }
-            if (needsNodePorts(spec)) {
-                txn.assignNodePorts(spec, Set.of());
+            if (holdsNodePorts(spec)) {
+                txn.assignNodePorts(spec, Set.of(), needsNodePorts(spec));
             }
             return txn;
         } catch (RuntimeException e) {
@@ -240,8 +248,8 @@ public final class ServiceAllocator implements WriteHooks {
             } else if (oldIp != null) {
                 txn.releaseIpOnCommit(oldIp);
             }
-            Set<Integer> oldPorts = needsNodePorts(oldSpec) ? nodePortSet(oldSpec) : Set.of();
-            Set<Integer> kept = needsNodePorts(spec) ? txn.assignNodePorts(spec, oldPorts) : Set.of();
+            Set<Integer> oldPorts = holdsNodePorts(oldSpec) ? nodePortSet(oldSpec) : Set.of();
+            Set<Integer> kept = holdsNodePorts(spec) ? txn.assignNodePorts(spec, oldPorts, needsNodePorts(spec)) : Set.of();
             for (Integer port : oldPorts) {
                 if (!kept.contains(port)) {
                     txn.releasePortOnCommit(port);
@@ -376,9 +384,10 @@ public final class ServiceAllocator implements WriteHooks {
         /**
          * Gives every port a node port: the given one (allocated unless {@code kept} has it), the
          * one of another port with the same port number (Kubernetes shares it between protocols),
-         * or a free one. Returns the node ports the Service now uses.
+         * or a free one (unless {@code allocateMissing} is false: a LoadBalancer with
+         * allocateLoadBalancerNodePorts false). Returns the node ports the Service now uses.
          */
-        Set<Integer> assignNodePorts(ServiceSpec spec, Set<Integer> kept) {
+        Set<Integer> assignNodePorts(ServiceSpec spec, Set<Integer> kept, boolean allocateMissing) {
             List<ServicePort> ports = ports(spec);
             Set<Integer> used = new HashSet<>();
             Map<Integer, Integer> byServicePort = new HashMap<>();
@@ -404,7 +413,7 @@ public final class ServiceAllocator implements WriteHooks {
             if (!errors.isEmpty()) {
                 throw ApiException.invalid("Service", "", "Service", owner.name(), errors.causes());
             }
-            for (ServicePort p : ports) {
+            for (ServicePort p : allocateMissing ? ports : List.<ServicePort>of()) {
                 if (nodePortOf(p) != null) {
                     continue;
                 }

@@ -26,6 +26,8 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -147,6 +149,41 @@ class ServiceAllocationHttpTest {
         assertThat(all.path("items")).hasSize(2);
         JsonNode read = send("GET", SERVICES + "/web", null, null).json();
         assertThat(read.at("/spec/clusterIP").asText()).isEqualTo(ip);
+    }
+
+    @Test
+    void watchesSeeTheServicesAndNeverTheAllocationKeys() throws Exception {
+        start(ServiceNetworkSettings.defaults());
+        String rv = send("GET", SERVICES, null, null).json().at("/metadata/resourceVersion").asText();
+        HttpRequest watch = HttpRequest.newBuilder(URI.create(server.url() + "/api/v1/services?watch=true&resourceVersion=" + rv))
+                .build();
+        LinkedBlockingQueue<String> events = new LinkedBlockingQueue<>();
+        HttpResponse<java.util.stream.Stream<String>> response = http.send(watch, HttpResponse.BodyHandlers.ofLines());
+        Thread reader = new Thread(() -> {
+            try {
+                response.body().forEach(events::add);
+            } catch (java.io.UncheckedIOException e) {
+                // the test closed the stream
+            }
+        }, "watch-reader");
+        reader.setDaemon(true);
+        reader.start();
+        try {
+            created(nodePort("first", "[{\"port\":80}]"));
+            created(plain("second"));
+            send("DELETE", SERVICES + "/first", null, null);
+            List<String> seen = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                String line = events.poll(10, TimeUnit.SECONDS);
+                assertThat(line).as("event " + i).isNotNull();
+                JsonNode event = JSON.readTree(line);
+                assertThat(event.at("/object/kind").asText()).isEqualTo("Service");
+                seen.add(event.path("type").asText() + " " + event.at("/object/metadata/name").asText());
+            }
+            assertThat(seen).containsExactly("ADDED first", "ADDED second", "DELETED first");
+        } finally {
+            response.body().close();
+        }
     }
 
     @Test
@@ -400,6 +437,14 @@ class ServiceAllocationHttpTest {
         assertThat(lb.at("/spec/ports/0/nodePort").asInt()).isBetween(30000, 32767);
         assertThat(lb.at("/status/loadBalancer").isObject()).isTrue();
         assertThat(lb.at("/status/loadBalancer/ingress").isMissingNode()).isTrue();
+        // allocateLoadBalancerNodePorts: false allocates none, but honours given ones
+        JsonNode bare = created(service("bare", "{\"type\":\"LoadBalancer\",\"allocateLoadBalancerNodePorts\":false,"
+                + "\"ports\":[{\"name\":\"a\",\"port\":80},{\"name\":\"b\",\"port\":81,\"nodePort\":30090}]}"));
+        assertThat(bare.at("/spec/ports/0/nodePort").isMissingNode()).isTrue();
+        assertThat(bare.at("/spec/ports/1/nodePort").asInt()).isEqualTo(30090);
+        assertThat(allocated(ServiceAllocator.NODE_PORT_PREFIX)).contains("30090");
+        send("DELETE", SERVICES + "/bare", null, null);
+        assertThat(allocated(ServiceAllocator.NODE_PORT_PREFIX)).doesNotContain("30090");
     }
 
     @Test
