@@ -4,13 +4,11 @@ import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
+import io.karavel.proxy.impl.dns.ClusterDns;
 import io.karavel.api.network.PodNetwork;
 import io.karavel.api.network.ServiceNetwork;
-import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -165,20 +163,8 @@ public final class ProxyComponent implements ServiceNetwork {
             }
             return result;
         }
-        try {
-            for (String line : Files.readAllLines(Path.of("/etc/resolv.conf"))) {
-                String[] words = line.trim().split("\\s+");
-                if (words.length >= 2 && words[0].equals("nameserver")) {
-                    InetAddress address = Ipv4Range.parseAddress(words[1]);
-                    if (address != null) {
-                        result.add(new InetSocketAddress(address, 53));
-                    }
-                }
-            }
-        } catch (IOException e) {
-            LOG.debug("cannot read /etc/resolv.conf", e);
-        }
-        return result;
+        // the server itself never forwards to its own listen addresses, which are not known yet here
+        return ClusterDns.upstreamsFromResolvConf(List.of());
     }
 
     private static InetSocketAddress hostPort(String s) {

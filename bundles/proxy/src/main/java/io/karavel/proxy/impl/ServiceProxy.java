@@ -489,7 +489,9 @@ final class ServiceProxy implements ServiceDirectory, AutoCloseable {
                 }
             }
         }
-        return Optional.of(new ServiceRecord(namespace, name, clusterIP, ports, List.copyOf(endpoints.values())));
+        String externalName = "ExternalName".equals(spec.getType()) ? spec.getExternalName() : null;
+        return Optional.of(new ServiceRecord(namespace, name, clusterIP, ports, List.copyOf(endpoints.values()),
+                externalName));
     }
 
     @Override
