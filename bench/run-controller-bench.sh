@@ -68,7 +68,7 @@ kubeconfig="$instance_home/etc/kubeconfig"
 prefix="hollow-$(od -An -tx1 -N3 /dev/urandom | tr -d ' \n')"
 # the hollow nodes stand for $nodes node agents in one JVM: give it their heap (256m is one agent's)
 start_instance hollow-nodes node KARAVEL_HEAP_MAX=1g KARAVEL_RUNTIME=simulated KARAVEL_NODE_NAME="$prefix" \
-  KARAVEL_SIMULATED_NODES="$nodes" KARAVEL_API_SERVER="$master_api"
+  KARAVEL_SIMULATED_NODES="$nodes" KARAVEL_API_SERVER="$master_api" KARAVEL_PROXY_ENABLED=false
 ops() { java -Xmx256m -cp "$classpath" io.karavel.bench.NodeBenchOps "$@" --kubeconfig "$kubeconfig"; }
 ops wait-hollow-nodes --prefix "$prefix-" --count "$nodes" --timeout-seconds 600
 echo "$nodes hollow nodes Ready; settling ${settle}s" >&2

@@ -306,7 +306,7 @@ if wants simulated; then
   for count in "${hollow_counts[@]}"; do
     prefix="hollow$count-$suffix"
     start_instance "node-hollow-$count" node EXTRA_JAVA_OPTS="$node_opts" KARAVEL_RUNTIME=simulated KARAVEL_NODE_NAME="$prefix" \
-      KARAVEL_SIMULATED_NODES="$count" KARAVEL_API_SERVER="$master_api"
+      KARAVEL_SIMULATED_NODES="$count" KARAVEL_API_SERVER="$master_api" KARAVEL_PROXY_ENABLED=false
     pid=$instance_pid
     ops wait-hollow-nodes --prefix "$prefix-" --count "$count" --timeout-seconds 600
     echo "$count hollow nodes Ready and renewed; settling ${settle}s" >&2

@@ -57,7 +57,9 @@ public class ControlLoopsIT {
         hollowNodes = KaravelProcess.fromFreshCopy("control-hollow", "node")
                 .withEnv("KARAVEL_API_SERVER", master.apiUrl())
                 .withEnv("KARAVEL_RUNTIME", "simulated")
-                .withEnv("KARAVEL_SIMULATED_NODES", "3");
+                .withEnv("KARAVEL_SIMULATED_NODES", "3")
+                // hollow nodes run no pods: no service proxy in their JVM
+                .withEnv("KARAVEL_PROXY_ENABLED", "false");
         hollowNodes.start();
         kubectl = new Kubectl(master.kubeconfig(), Files.createDirectories(master.home().resolve("kubectl-cache")));
         client = new KubernetesClientBuilder()
