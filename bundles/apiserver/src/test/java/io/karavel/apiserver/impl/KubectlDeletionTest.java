@@ -67,6 +67,15 @@ class KubectlDeletionTest extends KubectlTestSupport {
     }
 
     @Test
+    void aNamespaceCreatedWithAnEmptySpecStillGetsTheKubernetesFinalizer() throws Exception {
+        // kubectl create namespace sends "spec: {}": the finalizer is what makes the namespace
+        // controller empty and purge the namespace once it is deleted
+        ok("create", "namespace", "empty-spec");
+        assertThat(ok("get", "namespace", "empty-spec", "-o", "jsonpath={.spec.finalizers}").out())
+                .isEqualTo("[\"kubernetes\"]");
+    }
+
+    @Test
     void deletedNamespaceShowsTerminating() throws Exception {
         ok("apply", "-f", write("doomed-ns.yaml", namespace("doomed")).toString());
         Kubectl.Run deleted = ok("delete", "namespace", "doomed", "--wait=false");

@@ -38,8 +38,8 @@ public final class NamespaceStrategy implements ResourceStrategy {
         NamespaceStatus status = new NamespaceStatus();
         status.setPhase("Active");
         ns.setStatus(status);
-        if (ns.getSpec() == null) {
-            ns.setSpec(new NamespaceSpec(List.of("kubernetes")));
-        }
+        // always, whatever the client sent (kubectl create namespace sends "spec: {}"): without it
+        // the namespace controller would never empty and purge the namespace once it is deleted
+        ns.setSpec(new NamespaceSpec(List.of("kubernetes")));
     }
 }
