@@ -5,6 +5,7 @@ import static io.karavel.testing.Eventually.eventuallyGet;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.nio.file.Files;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.ServicePortBuilder;
@@ -52,6 +53,36 @@ class BridgeAndDnsTest {
             backend.close();
         }
         cluster.close();
+    }
+
+    @Test
+    void theLastJvmUsingTheLocalRouteRemovesIt(@TempDir Path usersRoot) throws Exception {
+        assumeTrue("root".equals(System.getProperty("user.name")), "the local route needs root");
+        Ipv4Range range = Ipv4Range.parse("10.96.199.0/24");
+        Path users = usersRoot.resolve("10.96.199.0_24");
+        LocalRoute first = LocalRoute.ensure(range, usersRoot);
+        assumeTrue(first != null, "this host does not take a local route for " + range);
+        try {
+            // another live Karavel JVM uses the route too (pid 1 stands for it: it is always alive)
+            Files.writeString(users.resolve("1"), "");
+            first.remove();
+            assertThat(LocalRoute.exists(range)).as("kept for the other JVM").isTrue();
+
+            // the other JVM died without giving the route up: its registration does not count
+            Files.delete(users.resolve("1"));
+            Files.writeString(users.resolve("999999999"), "");
+            LocalRoute.ensure(range, usersRoot).remove();
+            assertThat(LocalRoute.exists(range)).as("removed by the last live user").isFalse();
+        } finally {
+            try (var entries = Files.list(users)) {
+                for (Path entry : entries.toList()) {
+                    Files.deleteIfExists(entry);
+                }
+            }
+            if (LocalRoute.exists(range)) {
+                LocalRoute.ensure(range, usersRoot).remove();
+            }
+        }
     }
 
     @Test
