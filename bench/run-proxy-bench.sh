@@ -6,7 +6,7 @@
 #   http: busybox httpd, HTTP/1.0 GET on a fresh connection per request;
 #   echo: (process runtime only) a Java echo server (bench EchoServer), 64-byte messages over
 #         persistent connections: the proxy's own per-message cost, the hardest case for a ratio.
-# Usage: bench/run-proxy-bench.sh [--runtime process|podman] [--connections 8] [--seconds 10]
+# Usage: bench/run-proxy-bench.sh [--runtime process|podman] [--connections 1,8] [--seconds 10]
 #                                 [--rounds 2] [--only http,echo]
 # Needs the distribution built (karaf-dist/target/karavel-*.tar.gz); the instance runs from its own
 # unpacked copy in a temp directory, with free ports, and is stopped by pid at the end (its pods are
@@ -16,7 +16,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/.." && pwd)"
 
 runtime=process
-connections=8
+connections=1,8
 seconds=10
 rounds=2
 only="http,echo"
@@ -110,7 +110,15 @@ YAML
 }
 
 k create namespace proxy-bench >/dev/null
-bench() { java -Xmx256m -cp "$classpath" io.karavel.bench.ProxyBench --connections "$connections" --seconds "$seconds" --rounds "$rounds" "$@"; }
+# bench ARGS...: once per --connections value (1: latency without queueing; 8: the 2 cores saturated)
+bench() {
+  local c
+  for c in ${connections//,/ }; do
+    java -Xmx256m -cp "$classpath" io.karavel.bench.ProxyBench --pid "$aio_pid" --connections "$c" --seconds "$seconds" \
+      --rounds "$rounds" "$@"
+    echo
+  done
+}
 
 if wants http; then
   backend httpd 8080 'd=/tmp/proxy-bench-$POD_IP && mkdir -p $d && echo hello > $d/index.html && exec busybox httpd -f -p $POD_IP:8080 -h $d'

@@ -36,8 +36,11 @@ public final class ProxyBench {
 
     private record Side(String name, InetSocketAddress address) {}
 
-    /** What one phase measured. */
-    private record Phase(long requests, long errors, long[] latenciesNanos, double seconds) {}
+    /** What one phase measured; {@code proxyCpuSeconds}: CPU used by the proxy's JVM meanwhile (0 if unknown). */
+    private record Phase(long requests, long errors, long[] latenciesNanos, double seconds, double proxyCpuSeconds) {}
+
+    /** The Karavel JVM serving the proxy ({@code --pid}), whose CPU time is read from /proc; 0: none. */
+    private static long proxyPid;
 
     public static void main(String[] args) throws Exception {
         InetSocketAddress direct = null;
@@ -59,6 +62,7 @@ public final class ProxyBench {
                 case "--warmup-seconds" -> warmup = Integer.parseInt(value);
                 case "--rounds" -> rounds = Integer.parseInt(value);
                 case "--payload" -> payload = Integer.parseInt(value);
+                case "--pid" -> proxyPid = Long.parseLong(value);
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
             }
         }
@@ -75,8 +79,9 @@ public final class ProxyBench {
                 phases.get(s).add(run(sides.get(s), mode, connections, seconds, payload));
             }
         }
-        System.out.printf(Locale.ROOT, "| traffic | path | connections | requests | errors | req/s | p50 | p99 |%n");
-        System.out.printf(Locale.ROOT, "|---|---|--:|--:|--:|--:|--:|--:|%n");
+        System.out.printf(Locale.ROOT, "| traffic | path | connections | requests | errors | req/s | p50 | p99 |"
+                + " Karavel JVM CPU per request |%n");
+        System.out.printf(Locale.ROOT, "|---|---|--:|--:|--:|--:|--:|--:|--:|%n");
         double[] rate = new double[2];
         double[] p50 = new double[2];
         double[] p99 = new double[2];
@@ -84,8 +89,10 @@ public final class ProxyBench {
             long requests = 0;
             long errors = 0;
             double time = 0;
+            double cpu = 0;
             List<long[]> all = new ArrayList<>();
             for (Phase phase : phases.get(s)) {
+                cpu += phase.proxyCpuSeconds();
                 requests += phase.requests();
                 errors += phase.errors();
                 time += phase.seconds();
@@ -95,10 +102,11 @@ public final class ProxyBench {
             rate[s] = requests / time;
             p50[s] = percentile(latencies, 50) / 1e3;
             p99[s] = percentile(latencies, 99) / 1e3;
-            System.out.printf(Locale.ROOT, "| %s | %s %s | %d | %d | %d | %.0f | %.0f µs | %.0f µs |%n", mode,
+            System.out.printf(Locale.ROOT, "| %s | %s %s | %d | %d | %d | %.0f | %.0f µs | %.0f µs | %s |%n", mode,
                     sides.get(s).name(), sides.get(s).address().getAddress().getHostAddress() + ":"
                             + sides.get(s).address().getPort(),
-                    connections, requests, errors, rate[s], p50[s], p99[s]);
+                    connections, requests, errors, rate[s], p50[s], p99[s],
+                    proxyPid == 0 ? "-" : String.format(Locale.ROOT, "%.1f µs", cpu * 1e6 / Math.max(1, requests)));
         }
         System.out.printf(Locale.ROOT, "%nproxy/direct: throughput %.2fx (target >= 0.8), p50 latency %.2fx, "
                 + "p99 latency %.2fx (target <= 1.3)%n", rate[1] / rate[0], p50[1] / p50[0], p99[1] / p99[0]);
@@ -123,6 +131,7 @@ public final class ProxyBench {
         List<long[]> perClient = new ArrayList<>();
         List<Thread> clients = new ArrayList<>();
         long start = System.nanoTime();
+        long cpuBefore = cpuTicks();
         for (int c = 0; c < connections; c++) {
             LatencyLog log = new LatencyLog();
             Thread client = new Thread(() -> {
@@ -146,8 +155,19 @@ public final class ProxyBench {
             client.join();
         }
         double elapsed = (System.nanoTime() - start) / 1e9;
+        double cpu = (cpuTicks() - cpuBefore) / 100.0; // clock ticks: 100 per second on Linux
         long[] latencies = perClient.stream().flatMapToLong(Arrays::stream).toArray();
-        return new Phase(latencies.length, errors.get(), latencies, elapsed);
+        return new Phase(latencies.length, errors.get(), latencies, elapsed, cpu);
+    }
+
+    /** utime + stime of {@link #proxyPid} in clock ticks, from /proc; 0 without a pid. */
+    private static long cpuTicks() throws IOException {
+        if (proxyPid == 0) {
+            return 0;
+        }
+        String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/" + proxyPid + "/stat"));
+        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return Long.parseLong(fields[11]) + Long.parseLong(fields[12]); // fields 14 and 15 of stat(5)
     }
 
     private static final byte[] GET = "GET / HTTP/1.0\r\nHost: bench\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
