@@ -4,7 +4,7 @@
  * compare-and-swap), without HTTP. Implemented by the API server bundle.
  */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package io.karavel.api.client;
 
 import org.osgi.annotation.bundle.Export;
