@@ -7,6 +7,7 @@ import io.karavel.apiserver.impl.client.LocalObjectClient;
 import io.karavel.api.store.StoreKeys;
 import io.karavel.apiserver.api.ApiServerStatus;
 import io.karavel.apiserver.impl.admission.AdmissionChain;
+import io.karavel.apiserver.impl.admission.RuntimeClassAdmission;
 import io.karavel.apiserver.impl.auth.Authenticator;
 import io.karavel.apiserver.impl.auth.Authorizer;
 import io.karavel.apiserver.impl.crd.CrdController;
@@ -49,7 +50,7 @@ public final class ApiServer implements AutoCloseable {
     private final Store store;
     private final ApiServerSettings settings;
     private final ResourceRegistry registry = new ResourceRegistry();
-    private final AdmissionChain admission = AdmissionChain.empty();
+    private final AdmissionChain admission;
     private final ResourceService service;
     private final ObjectClient objectClient;
     private final ServiceAllocator serviceAllocator;
@@ -67,6 +68,7 @@ public final class ApiServer implements AutoCloseable {
         this.store = store;
         this.settings = settings;
         BuiltinResources.registerAll(registry);
+        this.admission = new AdmissionChain(List.of(new RuntimeClassAdmission(store)));
         this.serviceAllocator = new ServiceAllocator(store, settings.services(), Clock.systemUTC());
         this.serviceRepair = new ServiceRepair(store, serviceAllocator, Clock.systemUTC());
         this.service = new ResourceService(store, admission, Clock.systemUTC(), serviceAllocator);

@@ -3,9 +3,8 @@ package io.karavel.apiserver.impl.admission;
 import java.util.List;
 
 /**
- * The ordered admission hooks. Empty for now; admission plugins (namespace lifecycle, quotas,
- * webhooks) are added by later issues. Copy-on-write so that a request never sees a half-updated
- * chain.
+ * The ordered admission hooks: RuntimeClass for now; other admission plugins (quotas, webhooks)
+ * are added by later issues. Copy-on-write so that a request never sees a half-updated chain.
  */
 public final class AdmissionChain {
     private volatile List<AdmissionHook> hooks;

@@ -17,6 +17,7 @@ import io.karavel.apiserver.impl.strategy.NamespaceStrategy;
 import io.karavel.apiserver.impl.strategy.NodeStrategy;
 import io.karavel.apiserver.impl.strategy.PodStrategy;
 import io.karavel.apiserver.impl.strategy.ReplicaSetStrategy;
+import io.karavel.apiserver.impl.strategy.RuntimeClassStrategy;
 import io.karavel.apiserver.impl.selector.FieldSelector;
 import io.karavel.apiserver.impl.strategy.SimpleStrategy;
 import io.karavel.apiserver.impl.table.BuiltinColumns;
@@ -96,6 +97,10 @@ public final class BuiltinResources {
                 "coordination.k8s.io", "v1", "Lease", "leases", "lease", true, none, none,
                 Lease.class, List.of(),
                 new SimpleStrategy(true, FieldSelector.COMMON_FIELDS, BuiltinColumns.LEASE)));
+        registry.register(new ResourceType(
+                "node.k8s.io", "v1", "RuntimeClass", "runtimeclasses", "runtimeclass", false, none, none,
+                io.fabric8.kubernetes.api.model.node.v1.RuntimeClass.class, List.of(),
+                new RuntimeClassStrategy()));
         registry.register(new ResourceType(
                 "apiextensions.k8s.io", "v1", "CustomResourceDefinition", "customresourcedefinitions",
                 "customresourcedefinition", false, List.of("crd", "crds"), List.of("api-extensions"),
