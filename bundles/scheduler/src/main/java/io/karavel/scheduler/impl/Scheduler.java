@@ -41,6 +41,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -102,6 +103,8 @@ public final class Scheduler implements SchedulerRuntime, AutoCloseable {
     private volatile Registry registry = Registry.EMPTY;
     private volatile SchedulerSettings settings;
     private volatile Consumer<String> defaultProfilePersister = p -> {};
+    /** The default profile last reported in the log, to log fall-backs and recoveries once each. */
+    private final AtomicReference<Resolution> reportedDefault = new AtomicReference<>();
     private final LongAdder scheduled = new LongAdder();
     private final ThreadPoolExecutor filterPool;
     private final ThreadPoolExecutor bindPool;
@@ -250,8 +253,11 @@ public final class Scheduler implements SchedulerRuntime, AutoCloseable {
         resize(filterPool, Math.max(1, next.parallelism() - 1));
         resize(bindPool, next.bindWorkers());
         parallelizer.setParallelism(next.parallelism());
-        if (!previous.defaultProfile().equals(next.defaultProfile())) {
-            LOG.info("default scheduling profile is now {}", next.defaultProfile());
+        if (!previous.requestedDefault().equals(next.requestedDefault())
+                || !previous.defaultProfile().equals(next.defaultProfile())) {
+            LOG.info("default scheduling profile is now {} (configured default {})", next.requestedDefault(),
+                    next.defaultProfile());
+            reportDefault();
             queue.moveAllToActiveOrBackoff();
         }
     }
@@ -280,6 +286,7 @@ public final class Scheduler implements SchedulerRuntime, AutoCloseable {
             registry = new Registry(plus(r.profiles(), new Named<>(name, profile)), r.filters(), r.scores());
         }
         LOG.info("scheduling profile {} installed", name);
+        reportDefault();
         queue.moveAllToActiveOrBackoff();
     }
 
@@ -288,6 +295,7 @@ public final class Scheduler implements SchedulerRuntime, AutoCloseable {
             Registry r = registry;
             registry = new Registry(minus(r.profiles(), profile), r.filters(), r.scores());
         }
+        reportDefault();
         queue.moveAllToActiveOrBackoff();
     }
 
@@ -298,6 +306,7 @@ public final class Scheduler implements SchedulerRuntime, AutoCloseable {
             Registry r = registry;
             registry = new Registry(r.profiles(), plus(r.filters(), new Named<>(n, plugin)), r.scores());
         }
+        reportDefault();
         queue.moveAllToActiveOrBackoff();
     }
 
@@ -306,6 +315,7 @@ public final class Scheduler implements SchedulerRuntime, AutoCloseable {
             Registry r = registry;
             registry = new Registry(r.profiles(), minus(r.filters(), plugin), r.scores());
         }
+        reportDefault();
         queue.moveAllToActiveOrBackoff();
     }
 
@@ -316,6 +326,7 @@ public final class Scheduler implements SchedulerRuntime, AutoCloseable {
             Registry r = registry;
             registry = new Registry(r.profiles(), r.filters(), plus(r.scores(), new Named<>(n, plugin)));
         }
+        reportDefault();
         queue.moveAllToActiveOrBackoff();
     }
 
@@ -324,6 +335,7 @@ public final class Scheduler implements SchedulerRuntime, AutoCloseable {
             Registry r = registry;
             registry = new Registry(r.profiles(), r.filters(), minus(r.scores(), plugin));
         }
+        reportDefault();
         queue.moveAllToActiveOrBackoff();
     }
 
@@ -378,21 +390,79 @@ public final class Scheduler implements SchedulerRuntime, AutoCloseable {
         return out;
     }
 
-    private Compiled profileFor(String name) {
+    private Map<String, Compiled> compiledNow() {
         Registry r = registry;
         if (r != compiledFrom) {
             compiled = compile(r);
             compiledFrom = r;
         }
-        return compiled.get(name);
+        return compiled;
+    }
+
+    /**
+     * Which profile serves {@code default-scheduler} pods.
+     *
+     * @param profile the profile to use
+     * @param fallbackFrom the selected profile that cannot serve now (so {@code profile} is the
+     *     configured default standing in), or null
+     * @param why why the selected profile cannot serve, or null
+     */
+    record Resolution(String profile, String fallbackFrom, String why) {}
+
+    /**
+     * The selected profile when it is installed and ready; else the configured default when that
+     * one is (a fall-back: removing the selected strategy's bundle must not leave new pods
+     * Pending); else the selected one, whose pods then wait with an event saying why.
+     */
+    static Resolution resolveDefault(Map<String, Compiled> profiles, SchedulerSettings s) {
+        String requested = s.requestedDefault();
+        String why = unusable(profiles.get(requested), requested);
+        if (why == null || requested.equals(s.defaultProfile())) {
+            return new Resolution(requested, null, null);
+        }
+        if (unusable(profiles.get(s.defaultProfile()), s.defaultProfile()) == null) {
+            return new Resolution(s.defaultProfile(), requested, why);
+        }
+        return new Resolution(requested, null, null);
+    }
+
+    /** Null when the profile can schedule, else why not. */
+    private static String unusable(Compiled profile, String name) {
+        if (profile == null) {
+            return "no scheduling profile \"" + name + "\" is installed";
+        }
+        if (!profile.missing().isEmpty()) {
+            return "profile \"" + name + "\" is not ready: missing plugins " + profile.missing();
+        }
+        return null;
+    }
+
+    /**
+     * Logs a change of the profile serving {@code default-scheduler}: a WARN when the selected
+     * profile went and the configured default stands in, an INFO when it is back. Compiles the
+     * registry (calls out to profiles), so never called under a lock.
+     */
+    private void reportDefault() {
+        Resolution now = resolveDefault(compile(registry), settings);
+        Resolution before = reportedDefault.getAndSet(now);
+        if (now.equals(before)) {
+            return;
+        }
+        if (now.fallbackFrom() != null) {
+            LOG.warn("{}: pods of {} are scheduled with the configured default profile \"{}\" until it is back",
+                    now.why(), DEFAULT_SCHEDULER, now.profile());
+        } else if (before != null && before.fallbackFrom() != null && before.fallbackFrom().equals(now.profile())) {
+            LOG.info("scheduling profile \"{}\" is back: it serves {} again", now.profile(), DEFAULT_SCHEDULER);
+        }
     }
 
     // --- SchedulerRuntime ---------------------------------------------------------------------
 
     @Override
     public List<ProfileInfo> profiles() {
-        String defaultProfile = settings.defaultProfile();
-        return compile(registry).values().stream()
+        Map<String, Compiled> all = compile(registry);
+        String defaultProfile = resolveDefault(all, settings).profile();
+        return all.values().stream()
                 .map(c -> new ProfileInfo(c.name(), c.missing().isEmpty(), c.missing(), c.name().equals(defaultProfile)))
                 .sorted(Comparator.comparing(ProfileInfo::name))
                 .toList();
@@ -407,9 +477,18 @@ public final class Scheduler implements SchedulerRuntime, AutoCloseable {
         return List.copyOf(names);
     }
 
+    /**
+     * The profile serving {@code default-scheduler} now: the selected one, or the configured
+     * default while the selected one is not installed or not ready.
+     */
     @Override
     public String defaultProfile() {
-        return settings.defaultProfile();
+        return resolveDefault(compile(registry), settings).profile();
+    }
+
+    /** The profile selected at run time ({@link #setDefaultProfile}), or the configured default. */
+    public String selectedProfile() {
+        return settings.requestedDefault();
     }
 
     @Override
@@ -419,7 +498,7 @@ public final class Scheduler implements SchedulerRuntime, AutoCloseable {
             throw new IllegalArgumentException("no scheduling profile \"" + profile + "\" is installed");
         }
         SchedulerSettings current = settings;
-        reconfigure(current.withDefaultProfile(profile));
+        reconfigure(current.withSelectedProfile(profile));
         defaultProfilePersister.accept(profile);
     }
 
@@ -468,15 +547,33 @@ public final class Scheduler implements SchedulerRuntime, AutoCloseable {
     /** One scheduling cycle; the binding cycle continues on a bind worker. */
     void scheduleOne(SchedulingQueue.Entry entry) {
         Pod pod = entry.pod();
-        String profileName = profileName(pod);
-        Compiled profile = profileFor(profileName);
-        if (profile == null) {
-            unschedulable(entry, "no scheduling profile \"" + profileName + "\" is installed", false);
+        Map<String, Compiled> profiles = compiledNow();
+        String profileName = requestedProfile(pod);
+        Resolution fallback = null;
+        if (profileName == null) {
+            SchedulerSettings s = settings;
+            Resolution r = resolveDefault(profiles, s);
+            profileName = r.profile();
+            fallback = r.fallbackFrom() != null ? r : null;
+            String why = unusable(profiles.get(profileName), profileName);
+            if (why != null && !profileName.equals(s.defaultProfile())) {
+                // the selection cannot serve and the configured default cannot stand in: say both
+                why += "; nor can the configured default: " + unusable(profiles.get(s.defaultProfile()), s.defaultProfile());
+            }
+            if (why != null) {
+                unschedulable(entry, why, false);
+                return;
+            }
+        }
+        Compiled profile = profiles.get(profileName);
+        String why = unusable(profile, profileName);
+        if (why != null) {
+            unschedulable(entry, why, false);
             return;
         }
-        if (!profile.missing().isEmpty()) {
-            unschedulable(entry, "profile \"" + profileName + "\" is not ready: missing plugins " + profile.missing(), false);
-            return;
+        if (fallback != null) {
+            event(pod, EventRecorder.WARNING, "ProfileFallback", fallback.why() + "; scheduling with the configured"
+                    + " default profile \"" + fallback.profile() + "\"");
         }
         NodeInfo[] nodes = cache.snapshot();
         PodInfo info = new PodInfo(pod, Pods.requests(pod));
@@ -579,9 +676,10 @@ public final class Scheduler implements SchedulerRuntime, AutoCloseable {
         }
     }
 
-    private String profileName(Pod pod) {
+    /** The profile a pod names, or null for the default ({@code default-scheduler} or no name). */
+    private static String requestedProfile(Pod pod) {
         String name = pod.getSpec() == null ? null : pod.getSpec().getSchedulerName();
-        return name == null || name.isEmpty() || name.equals(DEFAULT_SCHEDULER) ? settings.defaultProfile() : name;
+        return name == null || name.isEmpty() || name.equals(DEFAULT_SCHEDULER) ? null : name;
     }
 
     /** Null when every filter passes, else the first failure (as kube-scheduler, later filters do not run). */

@@ -45,8 +45,14 @@ public final class SchedulerComponent implements SchedulerRuntime {
     @ObjectClassDefinition(name = "Karavel scheduler", description = "Places pending pods on nodes, after kube-scheduler.")
     public @interface Config {
         @AttributeDefinition(description = "Scheduling profile serving pods with schedulerName default-scheduler or none "
-                + "(e.g. spread, binpack); changing it takes effect on the next cycle")
+                + "(e.g. spread, binpack) unless another is selected at run time; the fallback while the selected "
+                + "one is not installed or not ready. Changing it takes effect on the next cycle and clears the selection")
         String default_profile() default "spread";
+
+        @AttributeDefinition(description = "The profile selected at run time (SchedulerRuntime.setDefaultProfile, the "
+                + "shell's scheduler-strategy-set), which serves default-scheduler pods while it is installed and ready; "
+                + "empty for none. Written by the scheduler")
+        String selected_profile() default "";
 
         @AttributeDefinition(description = "Threads writing bindings (and PodScheduled conditions) off the scheduling thread")
         int bind_workers() default 8;
@@ -66,27 +72,43 @@ public final class SchedulerComponent implements SchedulerRuntime {
         long unschedulable_flush_interval_millis() default 60_000;
     }
 
+    /** The property {@link Scheduler#setDefaultProfile} persists. */
+    static final String SELECTED_PROFILE = "selected.profile";
+
     private final Scheduler scheduler;
+    private volatile Config config;
     private volatile ConfigurationAdmin configurationAdmin;
     private volatile LeaderElection leaderElection;
 
     @Activate
     public SchedulerComponent(
             @Reference SharedInformers informers, @Reference ObjectClient client, Config config) {
+        this.config = config;
         scheduler = new Scheduler(informers, client, settings(config));
-        scheduler.setDefaultProfilePersister(this::persistDefaultProfile);
+        scheduler.setDefaultProfilePersister(this::persistSelection);
         scheduler.start();
     }
 
     static SchedulerSettings settings(Config c) {
-        return new SchedulerSettings(c.default_profile(), c.bind_workers(), c.parallelism(),
+        return new SchedulerSettings(c.default_profile(), c.selected_profile(), c.bind_workers(), c.parallelism(),
                 Duration.ofMillis(c.backoff_initial_millis()), Duration.ofMillis(c.backoff_max_millis()),
                 Duration.ofMillis(c.unschedulable_flush_interval_millis()));
     }
 
     @Modified
-    void modified(Config config) {
-        scheduler.reconfigure(settings(config));
+    void modified(Config next) {
+        Config previous = config;
+        config = next;
+        SchedulerSettings settings = settings(next);
+        if (!previous.default_profile().equals(next.default_profile())
+                && previous.selected_profile().equals(next.selected_profile())
+                && !settings.selectedProfile().isEmpty()) {
+            // An operator edited default.profile (etc/io.karavel.scheduler.cfg): that is the newer
+            // choice, so the older run-time selection goes, here and in the PID.
+            settings = settings.withSelectedProfile("");
+            persistSelection(null);
+        }
+        scheduler.reconfigure(settings);
     }
 
     @Deactivate
@@ -155,11 +177,14 @@ public final class SchedulerComponent implements SchedulerRuntime {
         return name == null ? null : name.toString();
     }
 
-    /** Writes {@code default.profile} into the PID; the update comes back through {@link #modified}. */
-    private void persistDefaultProfile(String profile) {
+    /**
+     * Writes {@code selected.profile} into the PID (removes it for null); the update comes back
+     * through {@link #modified}. {@code default.profile} stays: it is the fallback.
+     */
+    private void persistSelection(String profile) {
         ConfigurationAdmin admin = configurationAdmin;
         if (admin == null) {
-            LOG.warn("no ConfigurationAdmin: default profile {} holds until the scheduler restarts", profile);
+            LOG.warn("no ConfigurationAdmin: selected profile {} holds until the scheduler restarts", profile);
             return;
         }
         try {
@@ -168,10 +193,14 @@ public final class SchedulerComponent implements SchedulerRuntime {
             if (properties == null) {
                 properties = new Hashtable<>();
             }
-            properties.put("default.profile", profile);
+            if (profile == null) {
+                properties.remove(SELECTED_PROFILE);
+            } else {
+                properties.put(SELECTED_PROFILE, profile);
+            }
             configuration.update(properties);
         } catch (IOException e) {
-            LOG.warn("persisting default profile {} failed", profile, e);
+            LOG.warn("persisting selected profile {} failed", profile, e);
         }
     }
 

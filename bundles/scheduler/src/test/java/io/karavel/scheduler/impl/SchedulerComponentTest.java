@@ -29,6 +29,10 @@ class SchedulerComponentTest {
     private SchedulerComponent component;
 
     private static SchedulerComponent.Config config(String defaultProfile) {
+        return config(defaultProfile, "");
+    }
+
+    private static SchedulerComponent.Config config(String defaultProfile, String selectedProfile) {
         return new SchedulerComponent.Config() {
             @Override
             public Class<? extends Annotation> annotationType() {
@@ -38,6 +42,11 @@ class SchedulerComponentTest {
             @Override
             public String default_profile() {
                 return defaultProfile;
+            }
+
+            @Override
+            public String selected_profile() {
+                return selectedProfile;
             }
 
             @Override
@@ -84,16 +93,20 @@ class SchedulerComponentTest {
     }
 
     @Test
-    void setDefaultProfileWritesThePidAndTheModifiedConfigurationSwitches() throws Exception {
+    void setDefaultProfileWritesTheSelectionAndAnOperatorsEditOfTheDefaultClearsIt() throws Exception {
         activate("spread");
-        AtomicReference<Dictionary<String, Object>> written = new AtomicReference<>();
+        component.bindProfile(new SchedulerTest.Profile("packed", SchedulerTest.FILTERS,
+                Map.of("NodeResourcesMostAllocated", 1)));
+        // the PID as ConfigurationAdmin holds it: what was written last
+        AtomicReference<Dictionary<String, Object>> stored = new AtomicReference<>(
+                new Hashtable<>(Map.of("bind.workers", 2, "default.profile", "spread")));
         Configuration configuration = (Configuration) Proxy.newProxyInstance(getClass().getClassLoader(),
                 new Class<?>[] {Configuration.class}, (proxy, method, args) -> switch (method.getName()) {
-                    case "getProperties" -> new Hashtable<>(Map.of("bind.workers", 2));
+                    case "getProperties" -> copy(stored.get());
                     case "update" -> {
                         @SuppressWarnings("unchecked")
                         Dictionary<String, Object> d = (Dictionary<String, Object>) args[0];
-                        written.set(d);
+                        stored.set(copy(d));
                         yield null;
                     }
                     default -> null;
@@ -106,14 +119,31 @@ class SchedulerComponentTest {
         component.bindConfigurationAdmin(admin);
 
         component.setDefaultProfile("binpack");
-        assertThat(written.get().get("default.profile")).isEqualTo("binpack");
-        assertThat(written.get().get("bind.workers")).isEqualTo(2);
+        assertThat(stored.get().get("selected.profile")).isEqualTo("binpack");
+        assertThat(stored.get().get("default.profile")).as("the fallback stays").isEqualTo("spread");
+        assertThat(stored.get().get("bind.workers")).isEqualTo(2);
+        assertThat(component.defaultProfile()).isEqualTo("binpack");
+        // the write comes back through DS: nothing changes
+        component.modified(config("spread", "binpack"));
         assertThat(component.defaultProfile()).isEqualTo("binpack");
 
-        // an operator edits etc/io.karavel.scheduler.cfg back: DS calls modified, no restart
-        component.modified(config("spread"));
-        assertThat(component.defaultProfile()).isEqualTo("spread");
+        // an operator edits default.profile in etc/io.karavel.scheduler.cfg: DS calls modified, no
+        // restart; the edit is the newer choice, so the selection goes
+        component.modified(config("packed", "binpack"));
+        assertThat(component.defaultProfile()).isEqualTo("packed");
+        assertThat(stored.get().get("selected.profile")).isNull();
+        component.modified(config("packed", ""));
+        assertThat(component.defaultProfile()).isEqualTo("packed");
         assertThat(component.plugins()).contains("NodeResourcesFit", "PodSpread", "NodeResourcesMostAllocated");
+    }
+
+    private static Dictionary<String, Object> copy(Dictionary<String, Object> d) {
+        Hashtable<String, Object> out = new Hashtable<>();
+        for (var keys = d.keys(); keys.hasMoreElements(); ) {
+            String k = keys.nextElement();
+            out.put(k, d.get(k));
+        }
+        return out;
     }
 
     @Test

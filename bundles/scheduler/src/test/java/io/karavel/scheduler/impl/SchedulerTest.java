@@ -277,6 +277,76 @@ class SchedulerTest {
     }
 
     @Test
+    void removingTheSelectedProfileFallsBackToTheConfiguredDefaultAndBackAgain() throws Exception {
+        for (String n : List.of("n1", "n2", "n3")) {
+            cluster.create(node(n, "4", "8Gi"));
+        }
+        Profile binpack = binpack();
+        start("spread", spread(), binpack);
+        scheduler.setDefaultProfile("binpack");
+        cluster.create(replica("a", "500m"));
+        awaitBound("a");
+        cluster.create(replica("b", "500m"));
+        awaitBound("b");
+        assertThat(nodeOf("b")).as("binpack joins the fullest node").isEqualTo(nodeOf("a"));
+
+        // the selected strategy's bundle goes: the configured default serves, and says so on the pod
+        scheduler.removeProfile(binpack);
+        assertThat(scheduler.defaultProfile()).isEqualTo("spread");
+        assertThat(scheduler.selectedProfile()).isEqualTo("binpack");
+        assertThat(scheduler.profiles()).filteredOn(ProfileInfo::isDefault).extracting(ProfileInfo::name)
+                .containsExactly("spread");
+        cluster.create(replica("c", "500m"));
+        awaitBound("c");
+        assertThat(nodeOf("c")).as("spread picks an emptier node").isNotEqualTo(nodeOf("a"));
+        eventually("fallback event", TIMEOUT, () -> !events("c", "ProfileFallback").isEmpty());
+        assertThat(events("c", "ProfileFallback").get(0).type()).isEqualTo("Warning");
+        assertThat(events("c", "ProfileFallback").get(0).message()).isEqualTo("no scheduling profile \"binpack\" is"
+                + " installed; scheduling with the configured default profile \"spread\"");
+        assertThat(events("a", "ProfileFallback")).isEmpty();
+
+        // back: it serves again, without a new selection
+        scheduler.addProfile(binpack());
+        assertThat(scheduler.defaultProfile()).isEqualTo("binpack");
+        cluster.create(replica("d", "500m"));
+        awaitBound("d");
+        assertThat(nodeOf("d")).isEqualTo(nodeOf("a"));
+        assertThat(events("d", "ProfileFallback")).isEmpty();
+        assertThat(persisted).containsExactly("binpack");
+    }
+
+    @Test
+    void withoutTheSelectedProfileNorTheConfiguredDefaultPodsWaitWithAnEvent() throws Exception {
+        cluster.create(node("n1", "4", "8Gi"));
+        Profile binpack = binpack();
+        start("spread", binpack);
+        scheduler.setDefaultProfile("binpack");
+        scheduler.removeProfile(binpack);
+        cluster.create(podBuilder("p", null, null).build());
+        eventually("missing profiles event", TIMEOUT, () -> !events("p", "FailedScheduling").isEmpty());
+        assertThat(events("p", "FailedScheduling").get(0).message()).isEqualTo("no scheduling profile \"binpack\" is"
+                + " installed; nor can the configured default: no scheduling profile \"spread\" is installed");
+        assertThat(nodeOf("p")).isNull();
+
+        scheduler.addProfile(spread());
+        awaitBound("p");
+        eventually("fallback event", TIMEOUT, () -> !events("p", "ProfileFallback").isEmpty());
+    }
+
+    @Test
+    void aSelectedProfileMissingPluginsFallsBackToo() throws Exception {
+        cluster.create(node("n1", "4", "8Gi"));
+        start("spread", spread(), new Profile("gpu", List.of("NodeResourcesFit"), Map.of("GpuScore", 1)));
+        scheduler.setDefaultProfile("gpu");
+        assertThat(scheduler.defaultProfile()).isEqualTo("spread");
+        cluster.create(podBuilder("p", null, null).build());
+        awaitBound("p");
+        eventually("fallback event", TIMEOUT, () -> !events("p", "ProfileFallback").isEmpty());
+        assertThat(events("p", "ProfileFallback").get(0).message()).isEqualTo("profile \"gpu\" is not ready:"
+                + " missing plugins [GpuScore]; scheduling with the configured default profile \"spread\"");
+    }
+
+    @Test
     void onlyTheLeaderSchedules() throws Exception {
         cluster.create(node("n1", "4", "8Gi"));
         AtomicBoolean leading = new AtomicBoolean(false);
