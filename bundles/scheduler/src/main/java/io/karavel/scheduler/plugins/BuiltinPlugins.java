@@ -8,9 +8,11 @@ import java.util.List;
 public final class BuiltinPlugins {
     private BuiltinPlugins() {}
 
+    /** The built-in filters; without OSGi there is no RuntimeClass cache: no RuntimeClass exists. */
     public static List<FilterPlugin> filters() {
         return List.of(new NodeUnschedulable(), new NodeReady(), new NodeName(), new TaintToleration(),
-                new NodeAffinity(), new NodePorts(), new NodeResourcesFit());
+                new NodeAffinity(), new NodePorts(), new NodeResourcesFit(),
+                new RuntimeClassFilter(runtimeClass -> java.util.Optional.empty()));
     }
 
     public static List<ScorePlugin> scores() {
