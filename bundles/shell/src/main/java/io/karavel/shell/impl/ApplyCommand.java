@@ -97,7 +97,8 @@ public final class ApplyCommand implements Action {
     /** kubectl's line for an object the server refused, or for text that is no manifest. */
     static String failureLine(Result result, String source) {
         if (result.kind() == null) {
-            return "error: error parsing " + source + ": " + result.message();
+            // the applier's message says what and where ("error parsing YAML at line 3: ...")
+            return "error: " + source + ": " + result.message();
         }
         return Cluster.serverLine(null, result.code(), "error when applying \"" + source + "\": " + result.message());
     }

@@ -152,7 +152,9 @@ public final class DescribeCommand implements Action {
     }
 
     private static void field(StringBuilder out, String label, String value) {
-        out.append(String.format("%-14s%s%n", label, value == null ? Printers.NONE : value));
+        // labels up to 12 characters align their values; longer ones keep two spaces (kubectl's look)
+        String padded = label.length() < 13 ? String.format("%-14s", label) : label + "  ";
+        out.append(padded).append(value == null ? Printers.NONE : value).append('\n');
     }
 
     private static void map(StringBuilder out, String label, Map<String, String> values) {

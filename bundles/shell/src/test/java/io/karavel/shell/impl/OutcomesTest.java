@@ -26,8 +26,8 @@ class OutcomesTest {
                 "namespaces \"nope\" not found", 404), "app.yaml"))
                 .isEqualTo("Error from server (NotFound): error when applying \"app.yaml\": namespaces \"nope\" not found");
         assertThat(ApplyCommand.failureLine(new Result(0, null, null, null, null, Outcome.FAILED,
-                "line 3: mapping values are not allowed here", 400), "bad.yaml"))
-                .isEqualTo("error: error parsing bad.yaml: line 3: mapping values are not allowed here");
+                "error parsing YAML at line 3: mapping values are not allowed here", 400), "bad.yaml"))
+                .isEqualTo("error: bad.yaml: error parsing YAML at line 3: mapping values are not allowed here");
     }
 
     private static Deployment deployment(long generation, long observed, int replicas, int updated, int total, int available) {
