@@ -1,6 +1,7 @@
 package io.karavel.apiserver.impl;
 
 import io.karavel.api.store.KeyExistsException;
+import io.karavel.api.client.ManifestApplier;
 import io.karavel.api.client.ObjectClient;
 import io.karavel.api.store.Store;
 import io.karavel.apiserver.impl.client.LocalObjectClient;
@@ -12,6 +13,8 @@ import io.karavel.apiserver.impl.auth.Authenticator;
 import io.karavel.apiserver.impl.auth.Authorizer;
 import io.karavel.apiserver.impl.crd.CrdController;
 import io.karavel.apiserver.impl.http.ApiHandler;
+import io.karavel.apiserver.impl.manifest.InProcessManifestApplier;
+import io.karavel.apiserver.impl.manifest.ManifestEndpoint;
 import io.karavel.apiserver.impl.registry.BuiltinResources;
 import io.karavel.apiserver.impl.registry.ResourceRegistry;
 import io.karavel.apiserver.impl.rest.Json;
@@ -53,6 +56,7 @@ public final class ApiServer implements AutoCloseable {
     private final AdmissionChain admission;
     private final ResourceService service;
     private final ObjectClient objectClient;
+    private final InProcessManifestApplier manifestApplier;
     private final ServiceAllocator serviceAllocator;
     private final ServiceRepair serviceRepair;
     private ScheduledExecutorService repairs;
@@ -73,6 +77,7 @@ public final class ApiServer implements AutoCloseable {
         this.serviceRepair = new ServiceRepair(store, serviceAllocator, Clock.systemUTC());
         this.service = new ResourceService(store, admission, Clock.systemUTC(), serviceAllocator);
         this.objectClient = new LocalObjectClient(service, registry);
+        this.manifestApplier = new InProcessManifestApplier(service, registry);
     }
 
     public ResourceRegistry registry() {
@@ -82,6 +87,11 @@ public final class ApiServer implements AutoCloseable {
     /** The API in process, for control-plane components (controllers, scheduler). */
     public ObjectClient objectClient() {
         return objectClient;
+    }
+
+    /** Applies manifests in process (the shell; the REST endpoint uses it too). */
+    public ManifestApplier manifestApplier() {
+        return manifestApplier;
     }
 
     /** The Service cluster IP and node port repair (tests run a pass directly). */
@@ -110,9 +120,12 @@ public final class ApiServer implements AutoCloseable {
         });
         podStreams = new PodStreamProxy(store);
         podStreams.start();
+        // the manifest endpoint authorizes each object it applies with the same authorizer
+        Authorizer authorizer = Authorizer.ALLOW_ALL;
         server.setHandler(new ApiHandler(
-                registry, service, Authenticator.ADMIN_FOR_ALL, Authorizer.ALLOW_ALL, threads, scheduler, () -> ready,
-                settings.bookmarkInterval(), podStreams));
+                registry, service, Authenticator.ADMIN_FOR_ALL, authorizer, threads, scheduler, () -> ready,
+                settings.bookmarkInterval(), podStreams,
+                new ManifestEndpoint(manifestApplier, authorizer)));
         server.start();
         startedAt = Instant.now();
         String host = settings.host() == null || settings.host().isEmpty() || settings.host().equals("0.0.0.0")

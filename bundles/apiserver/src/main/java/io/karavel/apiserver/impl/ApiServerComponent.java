@@ -1,5 +1,6 @@
 package io.karavel.apiserver.impl;
 
+import io.karavel.api.client.ManifestApplier;
 import io.karavel.api.client.ObjectClient;
 import io.karavel.api.store.Store;
 import io.karavel.apiserver.api.ApiServerRuntime;
@@ -64,6 +65,7 @@ public final class ApiServerComponent implements ApiServerRuntime {
 
     private final ApiServer server;
     private final ServiceRegistration<ObjectClient> objectClient;
+    private final ServiceRegistration<ManifestApplier> manifestApplier;
 
     @Activate
     public ApiServerComponent(
@@ -76,9 +78,11 @@ public final class ApiServerComponent implements ApiServerRuntime {
         this.server = new ApiServer(store, new ApiServerSettings(config.host(), config.port(), kubeconfigPath(config.kubeconfig_path()))
                 .withServices(services));
         server.start();
-        // Registered by hand rather than as a second DS service interface: the client belongs to
-        // this server instance and must come and go with it (a store swap restarts both).
+        // Registered by hand rather than as further DS service interfaces: the client and the
+        // manifest applier belong to this server instance and must come and go with it (a store
+        // swap restarts all of them).
         this.objectClient = context.registerService(ObjectClient.class, server.objectClient(), null);
+        this.manifestApplier = context.registerService(ManifestApplier.class, server.manifestApplier(), null);
     }
 
     static Path kubeconfigPath(String configured) {
@@ -95,6 +99,7 @@ public final class ApiServerComponent implements ApiServerRuntime {
 
     @Deactivate
     void deactivate() throws Exception {
+        manifestApplier.unregister();
         objectClient.unregister();
         server.close();
     }

@@ -8,6 +8,7 @@ import io.karavel.apiserver.impl.auth.Authorizer;
 import io.karavel.apiserver.impl.auth.UserInfo;
 import io.karavel.apiserver.impl.discovery.Discovery;
 import io.karavel.apiserver.impl.discovery.OpenApiV3;
+import io.karavel.apiserver.impl.manifest.ManifestEndpoint;
 import io.karavel.apiserver.impl.registry.ResourceRegistry;
 import io.karavel.apiserver.impl.registry.ResourceType;
 import io.karavel.apiserver.impl.rest.ApiException;
@@ -60,6 +61,7 @@ public final class ApiHandler extends Handler.Abstract {
     private final BooleanSupplier ready;
     private final java.time.Duration bookmarkInterval;
     private final PodStreamProxy podStreams;
+    private final ManifestEndpoint manifests;
 
     public ApiHandler(
             ResourceRegistry registry,
@@ -70,7 +72,9 @@ public final class ApiHandler extends Handler.Abstract {
             ScheduledExecutorService scheduler,
             BooleanSupplier ready,
             java.time.Duration bookmarkInterval,
-            PodStreamProxy podStreams) {
+            PodStreamProxy podStreams,
+            ManifestEndpoint manifests) {
+        this.manifests = manifests;
         this.bookmarkInterval = bookmarkInterval;
         this.podStreams = podStreams;
         this.registry = registry;
@@ -93,6 +97,12 @@ public final class ApiHandler extends Handler.Abstract {
             RequestInfo info = RequestInfoParser.parse(method, path, query.get("watch"));
             UserInfo user = authenticator.authenticate(request);
             authorizer.authorize(user, info);
+            if (ManifestEndpoint.serves(path)) {
+                // Karavel's own endpoint, outside /api and /apis: each object it applies is
+                // authorized again as the request it stands for
+                manifests.handle(request, response, callback, query, user);
+                return true;
+            }
             if (!info.resourceRequest()) {
                 handleNonResource(request, response, callback, path, method);
                 return true;
