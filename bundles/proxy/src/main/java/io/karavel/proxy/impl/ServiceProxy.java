@@ -131,6 +131,12 @@ final class ServiceProxy implements ServiceDirectory, AutoCloseable {
         informers.add(serviceInformer);
         informers.add(sliceInformer);
         for (SharedIndexInformer<?> informer : informers) {
+            // keep retrying the first list (and every relist) while the API server is not there:
+            // on a node, or an all-in-one whose API server starts after the proxy, it comes later
+            informer.exceptionHandler((started, error) -> {
+                LOG.debug("service proxy: informer: {} (retrying)", error.toString());
+                return !closed;
+            });
             informer.start().whenComplete((ok, error) -> {
                 if (error != null && !closed) {
                     LOG.warn("service proxy: informer failed to start", error);

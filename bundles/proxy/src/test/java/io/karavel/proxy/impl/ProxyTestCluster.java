@@ -32,10 +32,27 @@ final class ProxyTestCluster implements AutoCloseable {
     private ServiceProxy proxy;
 
     ProxyTestCluster(Path dir) throws Exception {
+        this(dir, 0, true);
+    }
+
+    /**
+     * @param port the API server's port (0: any free one)
+     * @param startServer false: the API server starts only with {@link #startApiServer()}, so that
+     *     a proxy can be started first (it then talks to {@code port}, where nothing listens yet)
+     */
+    ProxyTestCluster(Path dir, int port, boolean startServer) throws Exception {
         store = MapDbStore.openInMemory(MapDbStore.Options.defaults());
-        server = new ApiServer(store, new ApiServerSettings("127.0.0.1", 0, dir.resolve("kubeconfig")));
+        server = new ApiServer(store, new ApiServerSettings("127.0.0.1", port, dir.resolve("kubeconfig")));
+        if (startServer) {
+            server.start();
+            client = ProxyComponent.client(server.url());
+        } else {
+            client = ProxyComponent.client("http://127.0.0.1:" + port);
+        }
+    }
+
+    void startApiServer() throws Exception {
         server.start();
-        client = ProxyComponent.client(server.url());
     }
 
     static ProxySettings settings(Ipv4Range bridge, int dnsPort) throws Exception {
