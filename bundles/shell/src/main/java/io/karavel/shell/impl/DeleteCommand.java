@@ -44,7 +44,7 @@ public final class DeleteCommand implements Action {
     public Object execute() throws Exception {
         Cluster cluster = Cluster.require(client, "delete");
         String typedKind = kind;
-        List<String> targets = names == null ? List.of() : names;
+        List<String> targets = TrailingOptions.positional(this, null, names);
         int slash = kind.indexOf('/');
         if (slash > 0 && targets.isEmpty()) {
             typedKind = kind.substring(0, slash);

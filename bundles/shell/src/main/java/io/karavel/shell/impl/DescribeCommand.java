@@ -34,6 +34,10 @@ public final class DescribeCommand implements Action {
     @Completion(NameCompleter.class)
     String name;
 
+    @Argument(index = 2, name = "options", multiValued = true,
+            description = "Options may also follow the arguments, as with kubectl (e.g. -n demo -o wide)")
+    List<String> more;
+
     @Option(name = "-n", aliases = "--namespace", description = "Namespace (default: default)")
     @Completion(NamespaceCompleter.class)
     String namespace;
@@ -45,9 +49,9 @@ public final class DescribeCommand implements Action {
     public Object execute() throws Exception {
         Cluster cluster = Cluster.require(client, "describe");
         String typedKind = kind;
-        String objectName = name;
+        String objectName = TrailingOptions.single(TrailingOptions.positional(this, name, more), "name");
         int slash = kind.indexOf('/');
-        if (slash > 0 && name == null) {
+        if (slash > 0 && objectName == null) {
             typedKind = kind.substring(0, slash);
             objectName = kind.substring(slash + 1);
         }

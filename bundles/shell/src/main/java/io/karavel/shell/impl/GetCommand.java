@@ -35,6 +35,10 @@ public final class GetCommand implements Action {
     @Completion(NameCompleter.class)
     String name;
 
+    @Argument(index = 2, name = "options", multiValued = true,
+            description = "Options may also follow the arguments, as with kubectl (e.g. -n demo -o wide)")
+    List<String> more;
+
     @Option(name = "-n", aliases = "--namespace", description = "Namespace (default: default)")
     @Completion(NamespaceCompleter.class)
     String namespace;
@@ -56,9 +60,9 @@ public final class GetCommand implements Action {
     public Object execute() throws Exception {
         Cluster cluster = Cluster.require(client, "get");
         String typedKind = kind;
-        String objectName = name;
+        String objectName = TrailingOptions.single(TrailingOptions.positional(this, name, more), "name");
         int slash = kind.indexOf('/');
-        if (slash > 0 && name == null) { // kubectl's KIND/NAME form
+        if (slash > 0 && objectName == null) { // kubectl's KIND/NAME form
             typedKind = kind.substring(0, slash);
             objectName = kind.substring(slash + 1);
         }

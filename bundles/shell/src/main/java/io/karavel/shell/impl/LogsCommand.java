@@ -35,6 +35,10 @@ public final class LogsCommand implements Action {
     @Completion(PodNameCompleter.class)
     String pod;
 
+    @Argument(index = 1, name = "options", multiValued = true,
+            description = "Options may also follow the arguments, as with kubectl")
+    List<String> more;
+
     @Option(name = "-c", aliases = "--container", description = "Container (needed when the pod has several)")
     String container;
 
@@ -60,6 +64,9 @@ public final class LogsCommand implements Action {
 
     @Override
     public Object execute() throws Exception {
+        if (!TrailingOptions.positional(this, null, more).isEmpty()) {
+            throw Cluster.fail("error: expected one pod name, got more: " + String.join(" ", more));
+        }
         ApiServerLines.Lines api = context.getServiceReference(ApiServerLines.SERVICE) == null ? null : ApiServerLines.read(context);
         if (api == null) {
             throw Cluster.absent("logs", "the API server");

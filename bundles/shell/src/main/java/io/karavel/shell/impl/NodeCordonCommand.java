@@ -3,6 +3,7 @@ package io.karavel.shell.impl;
 import io.fabric8.kubernetes.api.model.Node;
 import io.karavel.api.client.ObjectClient;
 import io.karavel.api.client.PatchType;
+import java.util.List;
 import org.apache.karaf.shell.api.action.Action;
 import org.apache.karaf.shell.api.action.Argument;
 import org.apache.karaf.shell.api.action.Command;
@@ -24,6 +25,10 @@ public final class NodeCordonCommand implements Action {
     @Completion(NodeCompleter.class)
     String node;
 
+    @Argument(index = 1, name = "options", multiValued = true,
+            description = "Options may also follow the arguments, as with kubectl")
+    List<String> more;
+
     @Option(name = "--undo", description = "Make the node schedulable again (like kubectl uncordon)")
     boolean undo;
 
@@ -32,6 +37,9 @@ public final class NodeCordonCommand implements Action {
 
     @Override
     public Object execute() throws Exception {
+        if (!TrailingOptions.positional(this, null, more).isEmpty()) {
+            throw Cluster.fail("error: expected one node, got more: " + String.join(" ", more));
+        }
         Cluster.require(client, undo ? "node-uncordon" : "node-cordon");
         System.out.println(setUnschedulable(client, node, !undo));
         return null;

@@ -34,6 +34,10 @@ public final class NodeDrainCommand implements Action {
     @Completion(NodeCompleter.class)
     String node;
 
+    @Argument(index = 1, name = "options", multiValued = true,
+            description = "Options may also follow the arguments, as with kubectl")
+    List<String> more;
+
     @Option(name = "--force", description = "Also delete pods that no controller owns (they are not recreated)")
     boolean force;
 
@@ -48,6 +52,9 @@ public final class NodeDrainCommand implements Action {
 
     @Override
     public Object execute() throws Exception {
+        if (!TrailingOptions.positional(this, null, more).isEmpty()) {
+            throw Cluster.fail("error: expected one node, got more: " + String.join(" ", more));
+        }
         Cluster.require(client, "node-drain");
         Duration limit = RolloutStatusCommand.duration(timeout);
         System.out.println(NodeCordonCommand.setUnschedulable(client, node, true));

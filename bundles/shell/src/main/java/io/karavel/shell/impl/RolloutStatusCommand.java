@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.api.model.apps.DeploymentStatus;
 import io.karavel.api.client.ObjectClient;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.List;
 import org.apache.karaf.shell.api.action.Action;
 import org.apache.karaf.shell.api.action.Argument;
 import org.apache.karaf.shell.api.action.Command;
@@ -30,6 +31,10 @@ public final class RolloutStatusCommand implements Action {
     @Argument(index = 0, name = "deployment", required = true, description = "deployment/NAME (or just NAME)")
     String target;
 
+    @Argument(index = 1, name = "options", multiValued = true,
+            description = "Options may also follow the arguments, as with kubectl")
+    List<String> more;
+
     @Option(name = "-n", aliases = "--namespace", description = "Namespace (default: default)")
     @Completion(NamespaceCompleter.class)
     String namespace;
@@ -43,6 +48,9 @@ public final class RolloutStatusCommand implements Action {
     @Override
     public Object execute() throws Exception {
         Cluster cluster = Cluster.require(client, "rollout-status");
+        if (!TrailingOptions.positional(this, null, more).isEmpty()) {
+            throw Cluster.fail("error: expected one deployment, got more: " + String.join(" ", more));
+        }
         String name = target;
         int slash = target.indexOf('/');
         if (slash > 0) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.karavel.api.client.ApiResource;
 import io.karavel.api.client.ObjectClient;
 import io.karavel.api.client.PatchType;
+import java.util.List;
 import org.apache.karaf.shell.api.action.Action;
 import org.apache.karaf.shell.api.action.Argument;
 import org.apache.karaf.shell.api.action.Command;
@@ -28,8 +29,13 @@ public final class ScaleCommand implements Action {
     @Completion(NameCompleter.class)
     String name;
 
-    @Option(name = "--replicas", required = true, description = "The new number of replicas")
-    int replicas;
+    @Argument(index = 2, name = "options", multiValued = true,
+            description = "Options may also follow the arguments, as with kubectl (e.g. -n demo -o wide)")
+    List<String> more;
+
+    /** Not {@code required}: Karaf checks that before the options after the arguments are read. */
+    @Option(name = "--replicas", description = "The new number of replicas (required)")
+    Integer replicas;
 
     @Option(name = "-n", aliases = "--namespace", description = "Namespace (default: default)")
     @Completion(NamespaceCompleter.class)
@@ -42,16 +48,16 @@ public final class ScaleCommand implements Action {
     public Object execute() throws Exception {
         Cluster cluster = Cluster.require(client, "scale");
         String typedKind = kind;
-        String objectName = name;
+        String objectName = TrailingOptions.single(TrailingOptions.positional(this, name, more), "name");
         int slash = kind.indexOf('/');
-        if (slash > 0 && name == null) {
+        if (slash > 0 && objectName == null) {
             typedKind = kind.substring(0, slash);
             objectName = kind.substring(slash + 1);
         }
         if (objectName == null) {
             throw Cluster.fail("error: you must specify the name of the " + typedKind + " to scale");
         }
-        if (replicas < 0) {
+        if (replicas == null || replicas < 0) {
             throw Cluster.fail("error: The --replicas=COUNT flag is required, and COUNT must be greater than or equal to 0");
         }
         ApiResource resource = cluster.resolve(typedKind);

@@ -120,6 +120,20 @@ class CommandsTest {
     }
 
     @Test
+    void optionsMayFollowTheArgumentsAsWithKubectl() throws Exception {
+        // Karaf stops reading options at the first argument: `get cm -n demo -o name` arrives as words
+        GetCommand get = get("cm", "-n");
+        get.more = List.of("demo", "--output=name", "-l", "app=web");
+        assertThat(run(get)).isEqualTo("configmap/settings\n");
+
+        GetCommand unknown = get("cm", "--colour");
+        assertThatThrownBy(() -> run(unknown)).hasMessage("error: unknown flag: --colour");
+        GetCommand twoNames = get("cm", "a");
+        twoNames.more = List.of("b");
+        assertThatThrownBy(() -> run(twoNames)).hasMessage("error: expected one name, got: a b");
+    }
+
+    @Test
     void errorsAreOneLineLikeKubectl() {
         assertThatThrownBy(() -> run(get("foo", null)))
                 .isInstanceOf(CommandException.class)
