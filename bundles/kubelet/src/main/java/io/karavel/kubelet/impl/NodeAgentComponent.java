@@ -20,6 +20,7 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
@@ -32,10 +33,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The node agent inside Karaf: builds the REST client to the API server, then runs one
- * {@link NodeAgent} on the runtime chosen by {@code runtime.target} — or, with
- * {@code simulated.nodes = N}, N hollow nodes sharing this JVM (kubemark style), for scale tests.
- * A better-ranked or newly targeted runtime restarts the agent on it (GREEDY); the pods are
- * adopted, not restarted, when the runtime is the same.
+ * {@link NodeAgent} — or, with {@code simulated.nodes = N}, N hollow nodes sharing this JVM
+ * (kubemark style), for scale tests. Every {@link ContainerRuntime} service is bound (a
+ * whiteboard): the node offers them all, pods naming a RuntimeClass run on its handler, the
+ * others on the default runtime chosen by {@code runtime.target}. A runtime appearing or going,
+ * or a new {@code runtime.target}, applies without restarting the agent (pods move to a new
+ * default); other configuration changes restart the agents, which adopt their pods.
  */
 @Component(name = "io.karavel.kubelet", configurationPid = "io.karavel.kubelet", immediate = true,
         configurationPolicy = ConfigurationPolicy.OPTIONAL, service = {})
@@ -61,8 +64,10 @@ public final class NodeAgentComponent {
         @AttributeDefinition(name = "kubelet.port", description = "Port of the agent's server for logs and exec; 0: any free port")
         int kubelet_port() default 10250;
 
-        @AttributeDefinition(name = "runtime.target", description = "OSGi filter choosing the container runtime,"
-                + " e.g. (runtime.name=podman)")
+        @AttributeDefinition(name = "runtime.target", description = "OSGi filter choosing the node's default"
+                + " container runtime among those installed, e.g. (runtime.name=podman): pods without a"
+                + " runtimeClassName run there. Changing it moves them to the new default without a restart;"
+                + " the Node annotation karavel.io/runtime-request overrides it while present")
         String runtime_target() default "(runtime.name=podman)";
 
         @AttributeDefinition(name = "root.dir", description = "Where pod volumes live; relative to karaf.base")
@@ -109,15 +114,18 @@ public final class NodeAgentComponent {
         String node_labels() default "";
 
         @AttributeDefinition(name = "simulated.nodes", description = "0: one real node. N > 0: N hollow nodes named"
-                + " <node.name>-<i> on the runtime chosen by runtime.target (meant for the simulated runtime)")
+                + " <node.name>-<i> on the runtime chosen by runtime.target (meant for the simulated runtime);"
+                + " they offer only that runtime")
         int simulated_nodes() default 0;
     }
 
     private static final Logger LOG = LoggerFactory.getLogger(NodeAgentComponent.class);
 
-    private final KubernetesClient client;
     private final AgentExecutors executors = new AgentExecutors();
-    private final ServiceCache services;
+    private final NodeRuntimes runtimes;
+    private KubernetesClient client;
+    private ServiceCache services;
+    private Config config;
 
     /**
      * The node's Service network (the proxy bundle's), when there is one: Service addresses and
@@ -130,9 +138,64 @@ public final class NodeAgentComponent {
     private final List<NodeAgent> agents = new ArrayList<>();
 
     @Activate
-    public NodeAgentComponent(
-            @Reference(name = "runtime", policyOption = ReferencePolicyOption.GREEDY) ContainerRuntime runtime,
-            Config config) throws Exception {
+    public NodeAgentComponent(Config config) throws Exception {
+        this.runtimes = new NodeRuntimes(target(config.runtime_target()));
+        start(config);
+    }
+
+    /**
+     * A runtime service: the node offers it from now on (and, when it matches
+     * {@code runtime.target}, runs its pods there).
+     */
+    // Not named "runtime": DS would read runtime.target as this reference's target filter and bind
+    // only the default runtime.
+    @Reference(name = "runtimes", service = ContainerRuntime.class, cardinality = ReferenceCardinality.MULTIPLE,
+            policy = ReferencePolicy.DYNAMIC, unbind = "unbindRuntime")
+    void bindRuntime(ContainerRuntime runtime, Map<String, Object> properties) {
+        runtimes.add(runtime, properties);
+    }
+
+    void unbindRuntime(ContainerRuntime runtime) {
+        runtimes.remove(runtime);
+    }
+
+    /** A new {@code runtime.target} alone switches the default runtime in place; anything else restarts the agents. */
+    @Modified
+    void modified(Config newConfig) throws Exception {
+        Config old;
+        synchronized (this) {
+            old = config;
+        }
+        if (sameExceptTarget(old, newConfig)) {
+            synchronized (this) {
+                config = newConfig;
+            }
+            runtimes.target(target(newConfig.runtime_target()));
+            return;
+        }
+        LOG.info("node agent configuration changed: restarting the node agent(s); their pods are adopted");
+        stop();
+        runtimes.target(target(newConfig.runtime_target()));
+        start(newConfig);
+    }
+
+    private static boolean sameExceptTarget(Config a, Config b) {
+        return a.api_server().equals(b.api_server()) && a.api_port() == b.api_port()
+                && a.simulated_nodes() == b.simulated_nodes() && settings(a).equals(settings(b));
+    }
+
+    /** The {@code runtime.target} filter as a test on a runtime's service properties. */
+    static java.util.function.Predicate<Map<String, Object>> target(String filter) {
+        try {
+            org.osgi.framework.Filter parsed = org.osgi.framework.FrameworkUtil.createFilter(filter);
+            return properties -> parsed.matches(properties);
+        } catch (org.osgi.framework.InvalidSyntaxException e) {
+            throw new IllegalArgumentException("runtime.target: not an OSGi filter: " + filter, e);
+        }
+    }
+
+    private synchronized void start(Config config) throws Exception {
+        this.config = config;
         String apiServer = config.api_server().isBlank() ? "http://127.0.0.1:" + config.api_port()
                 : config.api_server().trim();
         this.client = client(apiServer);
@@ -140,23 +203,19 @@ public final class NodeAgentComponent {
         NodeAgentSettings settings = settings(config);
         int hollow = config.simulated_nodes();
         if (hollow > 0) {
-            if (!runtime.simulated()) {
-                LOG.warn("simulated.nodes = {} on the {} runtime: hollow nodes are meant for the simulated runtime",
-                        hollow, runtime.name());
-            }
             for (int i = 0; i < hollow; i++) {
-                agents.add(new NodeAgent(settings.withNodeName(settings.nodeName() + "-" + i, -1), client, runtime,
-                        executors, services, () -> serviceNetwork, Clock.systemUTC()));
+                agents.add(new NodeAgent(settings.withNodeName(settings.nodeName() + "-" + i, -1), client, runtimes,
+                        true, executors, services, () -> serviceNetwork, Clock.systemUTC()));
             }
         } else {
-            agents.add(new NodeAgent(settings, client, runtime, executors, services, () -> serviceNetwork,
+            agents.add(new NodeAgent(settings, client, runtimes, false, executors, services, () -> serviceNetwork,
                     Clock.systemUTC()));
         }
         for (NodeAgent agent : agents) {
             agent.start();
         }
-        LOG.info("node agent started: {} node(s) on runtime {}, API server {}", agents.size(), runtime.name(),
-                apiServer);
+        LOG.info("node agent started: {} node(s), runtime.target {}, API server {}", agents.size(),
+                config.runtime_target(), apiServer);
     }
 
     /** A client that talks to exactly one API server and reads no kubeconfig or environment. */
@@ -249,6 +308,11 @@ public final class NodeAgentComponent {
 
     @Deactivate
     void deactivate() {
+        stop();
+        executors.close();
+    }
+
+    private synchronized void stop() {
         for (NodeAgent agent : agents) {
             try {
                 agent.close();
@@ -256,8 +320,8 @@ public final class NodeAgentComponent {
                 LOG.warn("node {}: error while stopping", agent.nodeName(), e);
             }
         }
+        agents.clear();
         services.close();
-        executors.close();
         client.close();
     }
 }

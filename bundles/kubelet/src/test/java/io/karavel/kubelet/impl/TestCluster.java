@@ -83,6 +83,17 @@ public final class TestCluster implements AutoCloseable {
         return agent;
     }
 
+    /** Starts a node agent offering every runtime of {@code runtimes}, its HTTP server on a free port. */
+    public NodeAgent startNode(String name, NodeRuntimes runtimes) throws Exception {
+        NodeAgent agent = new NodeAgent(settings(name, dir.resolve("kubelet-" + name), 0), client, runtimes, false,
+                executors, services, () -> serviceNetwork, Clock.systemUTC());
+        agent.start();
+        synchronized (agents) {
+            agents.add(agent);
+        }
+        return agent;
+    }
+
     /** Stops an agent as a crash or a bundle stop would: its pods keep running. */
     public void stopNode(NodeAgent agent) throws Exception {
         agent.close();

@@ -38,24 +38,72 @@ public final class NodeStatusReporter {
     public static final String RUNTIME_LABEL = "karavel.io/runtime";
     /** Node label saying whether that runtime isolates containers ("false" for the process runtime). */
     public static final String ISOLATED_LABEL = "karavel.io/runtime-isolated";
+    /**
+     * Prefix of the Node labels {@code runtime.karavel.io/<name>=true}, one per runtime the node
+     * offers: the scheduler's RuntimeClass filter and RuntimeClass nodeSelectors match them.
+     */
+    public static final String AVAILABLE_LABEL_PREFIX = "runtime.karavel.io/";
+    /** Node annotation listing the runtimes the node offers, comma-separated, by name. */
+    public static final String AVAILABLE_ANNOTATION = "karavel.io/available-runtimes";
 
     private static final Logger LOG = LoggerFactory.getLogger(NodeStatusReporter.class);
 
     private final KubernetesClient client;
     private final NodeAgentSettings settings;
-    private final RuntimeInfo runtime;
+    private volatile RuntimeInfo runtime;
+    private volatile List<String> available;
     private final int kubeletPort;
     private final Clock clock;
     private NodeStatus lastWritten;
     private Instant lastWrittenAt = Instant.EPOCH;
 
+    /**
+     * @param runtime the default runtime's info
+     * @param available the names of every runtime the node offers
+     */
     public NodeStatusReporter(KubernetesClient client, NodeAgentSettings settings, RuntimeInfo runtime,
-                              int kubeletPort, Clock clock) {
+                              List<String> available, int kubeletPort, Clock clock) {
         this.client = client;
         this.settings = settings;
         this.runtime = runtime;
+        this.available = List.copyOf(available);
         this.kubeletPort = kubeletPort;
         this.clock = clock;
+    }
+
+    /**
+     * The node's runtimes changed (its default, or the set it offers): rewrites the runtime labels
+     * and annotation (labels of runtimes gone are removed) and the status' nodeInfo.
+     */
+    public void runtimes(RuntimeInfo defaultRuntime, List<String> names) {
+        this.runtime = defaultRuntime;
+        this.available = List.copyOf(names);
+        Node current = client.nodes().withName(settings.nodeName()).get();
+        Map<String, String> labels = new LinkedHashMap<>();
+        if (current != null && current.getMetadata().getLabels() != null) {
+            for (String key : current.getMetadata().getLabels().keySet()) {
+                if (key.startsWith(AVAILABLE_LABEL_PREFIX)) {
+                    labels.put(key, null); // JSON merge patch: null removes
+                }
+            }
+        }
+        labels.putAll(runtimeLabels());
+        Map<String, Object> metadata = new LinkedHashMap<>();
+        metadata.put("labels", labels);
+        metadata.put("annotations", Map.of(AVAILABLE_ANNOTATION, String.join(",", names)));
+        client.nodes().withName(settings.nodeName()).patch(PatchContext.of(PatchType.JSON_MERGE),
+                client.getKubernetesSerialization().asJson(Map.of("metadata", metadata)));
+        update(true);
+    }
+
+    private Map<String, String> runtimeLabels() {
+        Map<String, String> labels = new LinkedHashMap<>();
+        labels.put(RUNTIME_LABEL, runtime.name());
+        labels.put(ISOLATED_LABEL, Boolean.toString(runtime.isolated()));
+        for (String name : available) {
+            labels.put(AVAILABLE_LABEL_PREFIX + name, "true");
+        }
+        return labels;
     }
 
     /** The Node's labels: the well-known ones, the runtime's, then the configured ones. */
@@ -64,8 +112,7 @@ public final class NodeStatusReporter {
         labels.put("kubernetes.io/hostname", settings.nodeName());
         labels.put("kubernetes.io/os", "linux");
         labels.put("kubernetes.io/arch", arch());
-        labels.put(RUNTIME_LABEL, runtime.name());
-        labels.put(ISOLATED_LABEL, Boolean.toString(runtime.isolated()));
+        labels.putAll(runtimeLabels());
         labels.putAll(settings.labels());
         return labels;
     }
@@ -76,7 +123,8 @@ public final class NodeStatusReporter {
      */
     public Node register() {
         Node wanted = new NodeBuilder()
-                .withNewMetadata().withName(settings.nodeName()).withLabels(labels()).endMetadata()
+                .withNewMetadata().withName(settings.nodeName()).withLabels(labels())
+                .addToAnnotations(AVAILABLE_ANNOTATION, String.join(",", available)).endMetadata()
                 .withNewSpec().endSpec()
                 .build();
         Node node;
@@ -88,7 +136,13 @@ public final class NodeStatusReporter {
                 throw e;
             }
             node = client.nodes().withName(settings.nodeName()).edit(existing -> {
+                // runtimes offered before the restart may be gone
+                existing.getMetadata().getLabels().keySet().removeIf(k -> k.startsWith(AVAILABLE_LABEL_PREFIX));
                 existing.getMetadata().getLabels().putAll(labels());
+                if (existing.getMetadata().getAnnotations() == null) {
+                    existing.getMetadata().setAnnotations(new LinkedHashMap<>());
+                }
+                existing.getMetadata().getAnnotations().put(AVAILABLE_ANNOTATION, String.join(",", available));
                 return existing;
             });
             LOG.info("node {} already registered: taking it over", settings.nodeName());

@@ -51,6 +51,12 @@ public final class PodNetworking {
         return services;
     }
 
+    /** The same Services and resolver for the pods of a runtime whose pods are (or are not) on the host network. */
+    PodNetworking forRuntime(boolean podsOnHostNetwork) {
+        return podsOnHostNetwork == runtimeOnHostNetwork ? this
+                : new PodNetworking(podsOnHostNetwork, services, serviceNetwork, hostResolvConf);
+    }
+
     /** Where the pod's network lives. */
     PodNetwork network(Pod pod) {
         return runtimeOnHostNetwork || Boolean.TRUE.equals(pod.getSpec().getHostNetwork())

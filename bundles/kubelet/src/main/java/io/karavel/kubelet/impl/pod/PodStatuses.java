@@ -61,8 +61,9 @@ final class PodStatuses {
         int stopped = 0;
         int succeeded = 0;
         for (Container c : pod.getSpec().getContainers()) {
+            // a sandbox that cannot be created says why on every container (else: still initializing)
             PodWorker.Waiting w = initialized ? waiting.getOrDefault(c.getName(), podWaiting)
-                    : new PodWorker.Waiting("PodInitializing", null);
+                    : podWaiting != null ? podWaiting : new PodWorker.Waiting("PodInitializing", null);
             io.fabric8.kubernetes.api.model.ContainerStatus s = containerStatus(c, byName.get(c.getName()), w,
                     probes.get(c.getName()), runtimeName, "ContainerCreating");
             statuses.add(s);

@@ -50,7 +50,13 @@ final class PodWorker {
 
     private static final Logger LOG = LoggerFactory.getLogger(PodWorker.class);
 
-    private final PodContext ctx;
+    /** The context of the runtime the pod runs on; replaced when the pod is placed or moved (by its syncs only). */
+    private volatile PodContext ctx;
+    private final Placement placement;
+    private final java.util.concurrent.atomic.AtomicReference<CompletableFuture<Void>> pendingMove =
+            new java.util.concurrent.atomic.AtomicReference<>();
+    /** After a move: the attempt number of each container's first instance on the new runtime. */
+    private final Map<String, Integer> firstAttempt = new HashMap<>();
     private final String uid;
     private final Consumer<PodWorker> onFinished;
     private final AtomicBoolean dirty = new AtomicBoolean();
@@ -74,8 +80,9 @@ final class PodWorker {
     record Waiting(String reason, String message) {
     }
 
-    PodWorker(PodContext ctx, Pod pod, PodSandbox adopted, Consumer<PodWorker> onFinished) {
+    PodWorker(PodContext ctx, Pod pod, PodSandbox adopted, Placement placement, Consumer<PodWorker> onFinished) {
         this.ctx = ctx;
+        this.placement = placement;
         this.uid = pod.getMetadata().getUid();
         this.pod = pod;
         this.lastKnown = pod;
@@ -97,6 +104,34 @@ final class PodWorker {
 
     PodSandbox sandbox() {
         return sandbox;
+    }
+
+    /** The runtime the pod is on (or is being started on). */
+    io.karavel.api.runtime.ContainerRuntime runtime() {
+        return ctx.runtime();
+    }
+
+    String runtimeName() {
+        return ctx.runtime().name();
+    }
+
+    /**
+     * Asks the pod to move to the runtime it belongs on now (the node's default changed): on its
+     * next sync it is stopped as for a deletion, the pod object staying, and started again there.
+     * The future completes once that sync is over (moved, or nothing to do).
+     */
+    CompletableFuture<Void> move() {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        CompletableFuture<Void> previous = pendingMove.getAndSet(done);
+        if (previous != null) {
+            previous.complete(null);
+        }
+        if (finished) {
+            done.complete(null);
+            return done;
+        }
+        signal();
+        return done;
     }
 
     /** The pod object changed ({@code null}: it is gone from the API). */
@@ -141,6 +176,10 @@ final class PodWorker {
     /** Stops syncing without touching the containers (the node agent is going away). */
     void detach() {
         finished = true;
+        CompletableFuture<Void> move = pendingMove.getAndSet(null);
+        if (move != null) {
+            move.complete(null);
+        }
         resync.cancel(false);
         probes.values().forEach(ContainerProbes::close);
     }
@@ -154,6 +193,17 @@ final class PodWorker {
     // The sync
 
     private void sync() {
+        CompletableFuture<Void> move = pendingMove.getAndSet(null);
+        try {
+            sync(move != null);
+        } finally {
+            if (move != null) {
+                move.complete(null);
+            }
+        }
+    }
+
+    private void sync(boolean moveAsked) {
         Pod current = pod;
         if (current == null || current.getMetadata().getDeletionTimestamp() != null) {
             terminate(current);
@@ -162,6 +212,9 @@ final class PodWorker {
         String phase = current.getStatus() == null ? null : current.getStatus().getPhase();
         if (("Succeeded".equals(phase) || "Failed".equals(phase)) && (sandbox == null || !sandbox.ready())) {
             return; // finished pods stay as they are until deleted
+        }
+        if (moveAsked && sandbox != null && sandbox.ready()) {
+            moveIfElsewhere(current);
         }
         Instant now = ctx.clock().instant();
         List<ContainerStatus> all = containers();
@@ -184,7 +237,7 @@ final class PodWorker {
             }
             initialized = false;
             if (latest == null) {
-                start(current, init, 0, byName);
+                start(current, init, firstAttempt.getOrDefault(init.getName(), 0), byName);
             } else if (latest.state() == State.CREATED) {
                 startCreated(latest);
             } else if (latest.state() != State.RUNNING) {
@@ -200,7 +253,7 @@ final class PodWorker {
             for (Container c : current.getSpec().getContainers()) {
                 ContainerStatus latest = latest(byName, c.getName());
                 if (latest == null) {
-                    start(current, c, 0, byName);
+                    start(current, c, firstAttempt.getOrDefault(c.getName(), 0), byName);
                     continue;
                 }
                 switch (latest.state()) {
@@ -267,6 +320,9 @@ final class PodWorker {
                 probes.clear();
                 sandbox = null;
             }
+            if (!place(current)) {
+                return false;
+            }
             ctx.volumes().setUp(current);
             Map<String, String> labels = new HashMap<>();
             labels.put(RuntimeLabels.POD_UID, uid);
@@ -288,6 +344,79 @@ final class PodWorker {
             waiting.put("", new Waiting("ContainerCreating", "failed to create pod sandbox: " + e.getMessage()));
             return false;
         }
+    }
+
+    /**
+     * Chooses the runtime for a new sandbox: the RuntimeClass's handler or the default. When it
+     * is not on this node the pod waits in ContainerCreating with a FailedCreatePodSandBox event,
+     * and starts once it appears (resyncs retry).
+     */
+    private boolean place(Pod current) {
+        try {
+            PodContext target = placement.place(current);
+            if (target != ctx) {
+                probes.values().forEach(ContainerProbes::close);
+                probes.clear();
+                ctx = target;
+            }
+            return true;
+        } catch (RuntimeUnavailableException e) {
+            String message = "Failed to create pod sandbox: " + e.getMessage();
+            if (setWaiting("", new Waiting("ContainerCreating", message))) {
+                ctx.events().warning(current, null, "FailedCreatePodSandBox", message);
+            }
+            return false;
+        }
+    }
+
+    /**
+     * Moves a running pod to the runtime it belongs on, if that is another one: its containers are
+     * stopped with the pod's grace period (as for a deletion), its sandbox removed from the old
+     * runtime; the caller's sync then starts it on the new one, each container one attempt later
+     * than its last (its restartCount goes up by one), with a new sandbox and IP.
+     */
+    private void moveIfElsewhere(Pod current) {
+        PodContext target;
+        try {
+            target = placement.place(current);
+        } catch (RuntimeUnavailableException e) {
+            LOG.info("pod {}: not moved: {}", describe(), e.getMessage());
+            return;
+        }
+        PodContext from = ctx;
+        if (target == from) {
+            return;
+        }
+        Long spec = current.getSpec().getTerminationGracePeriodSeconds();
+        Duration grace = Duration.ofSeconds(spec == null ? 30 : spec);
+        probes.values().forEach(ContainerProbes::close);
+        probes.clear();
+        List<ContainerStatus> all = containers();
+        Map<String, Integer> next = new HashMap<>();
+        List<CompletableFuture<Void>> stops = new ArrayList<>();
+        for (ContainerStatus c : all) {
+            next.merge(c.name(), c.attempt() + 1, Math::max);
+            if (c.state() == State.RUNNING || c.state() == State.CREATED) {
+                from.events().normal(current, c.name(), "Killing", "Stopping container " + c.name());
+                stops.add(CompletableFuture.runAsync(() -> from.runtime().stopContainer(c.id(), grace),
+                        from.executors().work()));
+            }
+        }
+        CompletableFuture.allOf(stops.toArray(CompletableFuture[]::new)).join();
+        if (sandbox != null) {
+            from.runtime().stopPodSandbox(sandbox.id());
+            from.runtime().removePodSandbox(sandbox.id());
+        }
+        sandbox = null;
+        firstAttempt.clear();
+        firstAttempt.putAll(next);
+        waiting.clear();
+        lastImageFailure.clear();
+        lastStartFailure.clear();
+        ctx = target;
+        String message = "Moved from runtime " + from.runtime().name() + " to " + target.runtime().name();
+        LOG.info("pod {}: {}", describe(), message);
+        target.events().normal(current, null, "Moved", message);
     }
 
     private void start(Pod current, Container c, int attempt, Map<String, List<ContainerStatus>> byName) {
