@@ -265,12 +265,13 @@ public final class InProcessManifestApplier implements ManifestApplier {
         } else {
             meta.remove("namespace");
         }
-        if (meta.get("annotations") instanceof ObjectNode annotations) {
-            annotations.remove(LAST_APPLIED); // copied from a live object: not part of the configuration
-            if (annotations.isEmpty()) {
-                meta.remove("annotations");
-            }
+        // as kubectl's: the configuration always has annotations, if only {}, and never the
+        // last-applied one (copied from a live object); byte-equal annotations are what let
+        // kubectl apply and this endpoint take turns without spurious changes
+        if (!(meta.get("annotations") instanceof ObjectNode)) {
+            meta.putObject("annotations");
         }
+        ((ObjectNode) meta.get("annotations")).remove(LAST_APPLIED);
         ObjectNode modified = config.deepCopy();
         modified.with("metadata").with("annotations").put(LAST_APPLIED, lastApplied(config));
 
