@@ -158,9 +158,35 @@ public final class SharedInformerFactory implements SharedInformers, AutoCloseab
     }
 
     @Override
-    @SuppressWarnings("unchecked")
     public <T extends HasMetadata> AutoCloseable addListener(Class<T> kind, InformerListener<T> listener) {
-        return informer(kind).addListener((InformerListener<HasMetadata>) listener);
+        return informer(kind).addListener(new InformerListener<HasMetadata>() {
+            @Override
+            public void onAdd(HasMetadata object) {
+                listener.onAdd(as(kind, object));
+            }
+
+            @Override
+            public void onUpdate(HasMetadata oldObject, HasMetadata newObject) {
+                listener.onUpdate(as(kind, oldObject), as(kind, newObject));
+            }
+
+            @Override
+            public void onDelete(HasMetadata lastKnown) {
+                listener.onDelete(as(kind, lastKnown));
+            }
+        });
+    }
+
+    /**
+     * The object as {@code type}. Informers of custom kinds hold generic objects (several
+     * consumers share them, the garbage collector among them); a controller that brings its own
+     * model class for a custom kind gets a converted copy.
+     */
+    static <T extends HasMetadata> T as(Class<T> type, HasMetadata object) {
+        if (object == null || type.isInstance(object)) {
+            return type.cast(object);
+        }
+        return JSON.convertValue(object, type);
     }
 
     /** Listens to a served resource's informer (custom resources arrive as their model class). */
@@ -202,12 +228,12 @@ public final class SharedInformerFactory implements SharedInformers, AutoCloseab
 
         @Override
         public Optional<T> get(String namespace, String name) {
-            return Optional.ofNullable(informer.get(namespace, name)).map(type::cast);
+            return Optional.ofNullable(informer.get(namespace, name)).map(o -> as(type, o));
         }
 
         @Override
         public List<T> list(String namespace) {
-            return informer.list(namespace).stream().map(type::cast).toList();
+            return informer.list(namespace).stream().map(o -> as(type, o)).toList();
         }
 
         @Override
@@ -223,7 +249,7 @@ public final class SharedInformerFactory implements SharedInformers, AutoCloseab
                     }
                 }
                 if (match) {
-                    out.add(type.cast(o));
+                    out.add(as(type, o));
                 }
             }
             return out;
@@ -231,7 +257,7 @@ public final class SharedInformerFactory implements SharedInformers, AutoCloseab
 
         @Override
         public List<T> ownedBy(String ownerUid) {
-            return informer.ownedBy(ownerUid).stream().map(type::cast).toList();
+            return informer.ownedBy(ownerUid).stream().map(o -> as(type, o)).toList();
         }
 
         @Override

@@ -217,6 +217,65 @@ class SharedInformerFactoryTest {
             HasMetadata cached = manager.informers()
                     .of(client.resource("example.com/v1", "Widget").orElseThrow()).get("default", "w").orElseThrow();
             assertThat(cached).isInstanceOf(GenericKubernetesResource.class);
+
+            // a controller that brings its own model class for the custom kind gets it, from the
+            // same (generic) informer, in caches and in listener callbacks
+            assertThat(manager.informers().of(Widget.class).get("default", "w")).get()
+                    .isInstanceOf(Widget.class).extracting(w -> w.getMetadata().getName()).isEqualTo("w");
+            List<Widget> added = new CopyOnWriteArrayList<>();
+            manager.informers().addListener(Widget.class, new io.karavel.api.controller.InformerListener<Widget>() {
+                @Override
+                public void onAdd(Widget object) {
+                    added.add(object);
+                }
+
+                @Override
+                public void onUpdate(Widget oldObject, Widget newObject) {}
+
+                @Override
+                public void onDelete(Widget lastKnown) {}
+            });
+            eventually("the typed listener sees the widget", WAIT, () -> added.size() == 1);
+        }
+    }
+
+    /** A custom kind's own model class, as an extension bundle would bring it. */
+    @io.fabric8.kubernetes.model.annotation.Group("example.com")
+    @io.fabric8.kubernetes.model.annotation.Version("v1")
+    @com.fasterxml.jackson.databind.annotation.JsonDeserialize(using = com.fasterxml.jackson.databind.JsonDeserializer.None.class)
+    @com.fasterxml.jackson.annotation.JsonIgnoreProperties(ignoreUnknown = true)
+    public static final class Widget implements HasMetadata {
+        private String apiVersion = "example.com/v1";
+        private String kind = "Widget";
+        private io.fabric8.kubernetes.api.model.ObjectMeta metadata;
+
+        @Override
+        public String getApiVersion() {
+            return apiVersion;
+        }
+
+        @Override
+        public void setApiVersion(String apiVersion) {
+            this.apiVersion = apiVersion;
+        }
+
+        @Override
+        public String getKind() {
+            return kind;
+        }
+
+        public void setKind(String kind) {
+            this.kind = kind;
+        }
+
+        @Override
+        public io.fabric8.kubernetes.api.model.ObjectMeta getMetadata() {
+            return metadata;
+        }
+
+        @Override
+        public void setMetadata(io.fabric8.kubernetes.api.model.ObjectMeta metadata) {
+            this.metadata = metadata;
         }
     }
 
