@@ -110,7 +110,7 @@ public final class WebsiteController implements Reconciler {
     @Override
     public Result reconcile(ObjectKey key, ReconcileContext context) {
         ObjectClient client = context.client();
-        Website website = client.get(Website.class, key.namespace(), key.name()).orElse(null);
+        Website website = context.caches().of(Website.class).get(key.namespace(), key.name()).orElse(null);
         if (website == null) {
             // deleted: its Deployment and Service go with it by garbage collection
             context.expectations().delete(key);
