@@ -17,7 +17,8 @@ import org.ops4j.pax.exam.spi.reactors.PerClass;
 /**
  * The swappable bundles of a running all-in-one restarted ({@code bundle:restart}) and updated
  * ({@code bundle:update} with a refresh) while a ReplicaSet of three pods runs on the process
- * runtime behind a Service: the service proxy, the scheduler, the controllers and the runtime.
+ * runtime behind a Service: the service proxy, the scheduler, the controllers, the runtime, and
+ * also the controller runtime (the shared informers) and the node agent.
  * After each, the three pods are still the same three (no duplicate, no replacement), the Service
  * routes to all of them again, and scheduling and reconciling still work (a deleted pod is
  * replaced, placed, started and reached through the Service).

@@ -59,7 +59,6 @@ final class RestartView {
 
     private final KaravelKarafTestSupport test;
     private final ObjectClient client;
-    private final ControllerRuntime controllers;
     private String clusterIP;
     /** The most pods of the ReplicaSet seen alive (not terminating) at once, at any check. */
     private int mostAlive;
@@ -67,7 +66,6 @@ final class RestartView {
     private RestartView(KaravelKarafTestSupport test) {
         this.test = test;
         this.client = test.awaitService(ObjectClient.class, null);
-        this.controllers = test.awaitService(ControllerRuntime.class, null);
     }
 
     static void restartEachSwappableBundle(KaravelKarafTestSupport test) throws Exception {
@@ -78,10 +76,16 @@ final class RestartView {
             view.update("io.karavel.proxy");
             view.restart("io.karavel.scheduler", SchedulerRuntime.class, null);
             view.update("io.karavel.scheduler");
-            view.restart("io.karavel.controllers", null, null);
+            view.restart("io.karavel.controllers", "its controllers unbound", () -> view.controllers().controllers()
+                    .stream().noneMatch(c -> "io.karavel.controllers".equals(c.bundle())));
             view.update("io.karavel.controllers");
             view.restart("io.karavel.runtime.process", ContainerRuntime.class, "(runtime.name=process)");
             view.update("io.karavel.runtime.process");
+            view.restart("io.karavel.controller.runtime", ControllerRuntime.class, null);
+            view.update("io.karavel.controller.runtime");
+            view.restart("io.karavel.kubelet", "the node agent stopped",
+                    () -> !view.componentActive("io.karavel.kubelet"));
+            view.update("io.karavel.kubelet");
             assertEquals("never more than " + REPLICAS + " pods alive at once", REPLICAS, view.mostAlive);
         } finally {
             // the process runtime's pods outlive Karaf: let the node agent stop them
@@ -111,18 +115,21 @@ final class RestartView {
         awaitHealthy(Set.of());
     }
 
+    /** The ControllerRuntime registered now (a restart of its bundle replaces it). */
+    private ControllerRuntime controllers() {
+        return test.awaitService(ControllerRuntime.class, null);
+    }
+
     /** {@code bundle:restart}: stop (what it provides goes), start, recovery. */
     private void restart(String symbolicName, Class<?> provided, String filter) throws Exception {
+        restart(symbolicName, provided.getSimpleName() + " gone", () -> services(provided, filter) == 0);
+    }
+
+    private void restart(String symbolicName, String gone, java.util.function.BooleanSupplier isGone) throws Exception {
         Set<String> before = aliveUids();
         Bundle bundle = bundle(symbolicName);
         bundle.stop();
-        if (provided != null) {
-            KaravelKarafTestSupport.await(symbolicName + " stopped: its " + provided.getSimpleName() + " gone",
-                    () -> services(provided, filter) == 0);
-        } else {
-            KaravelKarafTestSupport.await(symbolicName + " stopped: its controllers unbound",
-                    () -> controllers.controllers().stream().noneMatch(c -> symbolicName.equals(c.bundle())));
-        }
+        KaravelKarafTestSupport.await(symbolicName + " stopped: " + gone, isGone);
         bundle.start();
         recovered(symbolicName + " restarted", before);
     }
@@ -159,7 +166,7 @@ final class RestartView {
             }
             return services(ServiceNetwork.class, null) > 0 && services(SchedulerRuntime.class, null) > 0
                     && services(ContainerRuntime.class, "(runtime.name=process)") > 0
-                    && controllers.controllers().stream().filter(c -> c.state().equals("running")).count() >= 6;
+                    && controllers().controllers().stream().filter(c -> c.state().equals("running")).count() >= 6;
         });
         test.assertComponentActive("io.karavel.kubelet");
         test.assertComponentActive("io.karavel.scheduler");
@@ -173,7 +180,7 @@ final class RestartView {
             return uids.size() == REPLICAS && !uids.containsAll(before);
         });
         awaitHealthy(Set.of());
-        for (ControllerInfo c : controllers.controllers()) {
+        for (ControllerInfo c : controllers().controllers()) {
             assertEquals(what + ": controller " + c.name(), "running", c.state());
         }
     }
@@ -244,6 +251,19 @@ final class RestartView {
         } catch (IOException e) {
             return null;
         }
+    }
+
+    private boolean componentActive(String name) {
+        for (var description : test.serviceComponentRuntime.getComponentDescriptionDTOs()) {
+            if (description.name.equals(name)) {
+                for (var configuration : test.serviceComponentRuntime.getComponentConfigurationDTOs(description)) {
+                    if (configuration.state == org.osgi.service.component.runtime.dto.ComponentConfigurationDTO.ACTIVE) {
+                        return true;
+                    }
+                }
+            }
+        }
+        return false;
     }
 
     private int services(Class<?> type, String filter) {
