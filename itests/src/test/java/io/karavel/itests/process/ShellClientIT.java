@@ -1,0 +1,106 @@
+package io.karavel.itests.process;
+
+import static org.hamcrest.CoreMatchers.containsString;
+import static org.hamcrest.CoreMatchers.not;
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertNotEquals;
+import static org.junit.Assert.assertTrue;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.After;
+import org.junit.Test;
+
+/**
+ * {@code bin/client "karavel:get pods -A"} on the machine running Karavel, with no flag: the
+ * client logs in as the local admin user created at first start, reaches the instance's ssh
+ * port, and prints the table; from a script too (standard input at end of file). The only
+ * thing given is the environment the instance runs with (its ssh port override), as on a
+ * machine where that is configured.
+ */
+public class ShellClientIT {
+    private static final Duration TIMEOUT = Duration.ofSeconds(120);
+
+    private final KaravelProcess karavel = KaravelProcess.fromFreshCopy("shell-client", "all-in-one");
+
+    /** What one client invocation printed and how it exited. */
+    private record Outcome(int exitCode, String output) {}
+
+    @After
+    public void stopWhatThisTestStarted() {
+        karavel.close();
+    }
+
+    @Test
+    public void clientRunsKaravelCommandsWithoutFlags() throws Exception {
+        karavel.start();
+        createPod("client-probe");
+
+        Outcome[] last = new Outcome[1];
+        Poll.until(TIMEOUT, "bin/client to list the pod", () -> {
+            last[0] = client("karavel:get pods -A");
+            return last[0].exitCode() == 0 && last[0].output().contains("client-probe");
+        });
+        List<String> lines = last[0].output().strip().lines().toList();
+        assertEquals(List.of("NAMESPACE", "NAME", "READY", "STATUS", "RESTARTS", "AGE"),
+                List.of(lines.get(0).strip().split("\\s{2,}")));
+        assertTrue(last[0].output(), lines.stream().anyMatch(l -> l.startsWith("default ") && l.contains(" client-probe ")));
+
+        Outcome unknown = client("karavel:get foo");
+        assertNotEquals(unknown.output(), 0, unknown.exitCode());
+        assertThat(unknown.output(), containsString("error: the server doesn't have a resource type \"foo\""));
+        assertThat(unknown.output(), not(containsString("Exception")));
+    }
+
+    /** A pod for the process runtime, through the REST API. */
+    private void createPod(String name) throws Exception {
+        String pod = """
+                {"apiVersion":"v1","kind":"Pod","metadata":{"name":"%s","namespace":"default"},
+                 "spec":{"terminationGracePeriodSeconds":1,
+                         "containers":[{"name":"main","image":"busybox","command":["sleep","3600"]}]}}""".formatted(name);
+        HttpResponse<String> response = HttpClient.newHttpClient().send(
+                HttpRequest.newBuilder(URI.create(karavel.apiUrl() + "/api/v1/namespaces/default/pods"))
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(pod)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(response.body(), 201, response.statusCode());
+    }
+
+    /** {@code bin/client COMMAND} with standard input at end of file, as from a script. */
+    private Outcome client(String command) {
+        try {
+            // to a file: a client stuck (e.g. on a password prompt) must not block the test's read
+            Path output = Files.createTempFile(karavel.home(), "client-", ".out");
+            ProcessBuilder builder = new ProcessBuilder(karavel.home().resolve("bin/client").toString(), command)
+                    .directory(karavel.home().toFile())
+                    .redirectErrorStream(true)
+                    .redirectOutput(output.toFile())
+                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+            builder.environment().putAll(karavel.environment());
+            Process process = builder.start();
+            if (!process.waitFor(60, TimeUnit.SECONDS)) {
+                process.descendants().forEach(ProcessHandle::destroyForcibly);
+                process.destroyForcibly();
+                throw new AssertionError("bin/client did not exit: " + Files.readString(output));
+            }
+            return new Outcome(process.exitValue(), Files.readString(output, StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted", e);
+        }
+    }
+}
