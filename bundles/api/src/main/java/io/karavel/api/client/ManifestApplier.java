@@ -56,7 +56,8 @@ public interface ManifestApplier {
      * @param index the object's position in the manifest, from 0
      * @param kind e.g. {@code Deployment}; may be null when the document could not be read
      * @param namespace null for cluster-scoped objects
-     * @param message the reason of a failure (or of a roll-back), else null
+     * @param message the reason of a failure or a roll-back, or a note (what a dry run could not
+     *     check, e.g. an object whose namespace the same manifest creates); else null
      * @param code the HTTP status of a failure (422, 404, 409, ...), else 0
      */
     record Result(int index, String apiVersion, String kind, String namespace, String name, Outcome outcome,
