@@ -114,6 +114,9 @@ public abstract class KaravelKarafTestSupport {
             editConfigurationFilePut("etc/io.karavel.kubelet.cfg", "root.dir", nodeDir + "/kubelet"),
             editConfigurationFilePut("etc/io.karavel.runtime.process.cfg", "root.dir", nodeDir + "/process"),
             editConfigurationFilePut("etc/io.karavel.runtime.process.cfg", "ip.range", "127.79.0.0/16"),
+            // The service proxy: this test's API server; no bridge side (no host route from a test)
+            editConfigurationFilePut("etc/io.karavel.proxy.cfg", "api.port", Integer.toString(apiPort)),
+            editConfigurationFilePut("etc/io.karavel.proxy.cfg", "bridge.service.range", ""),
         };
     }
 
