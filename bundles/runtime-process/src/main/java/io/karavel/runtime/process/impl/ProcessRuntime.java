@@ -700,15 +700,25 @@ public final class ProcessRuntime implements ContainerRuntime, AutoCloseable {
     }
 
     private static void deleteRecursively(Path directory) {
-        if (!Files.exists(directory)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(directory)) {
-            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(path);
+        // A container's wrapper may still write its last file (the exit code) while its directory
+        // is being removed: walk again when a directory was not empty after all.
+        for (int attempt = 1; ; attempt++) {
+            if (!Files.exists(directory)) {
+                return;
             }
-        } catch (IOException e) {
-            throw new ContainerRuntimeException("cannot delete " + directory + ": " + e.getMessage(), e);
+            try (Stream<Path> paths = Files.walk(directory)) {
+                for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(path);
+                }
+                return;
+            } catch (java.nio.file.DirectoryNotEmptyException e) {
+                if (attempt == 3) {
+                    throw new ContainerRuntimeException("cannot delete " + directory + ": files keep appearing in "
+                            + e.getFile(), e);
+                }
+            } catch (IOException | java.io.UncheckedIOException e) {
+                throw new ContainerRuntimeException("cannot delete " + directory + ": " + e.getMessage(), e);
+            }
         }
     }
 }
