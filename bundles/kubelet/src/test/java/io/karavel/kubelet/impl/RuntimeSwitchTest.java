@@ -15,10 +15,14 @@ import io.karavel.api.runtime.ContainerRuntime;
 import io.karavel.kubelet.impl.node.NodeStatusReporter;
 import io.karavel.runtime.process.impl.ProcessRuntime;
 import io.karavel.runtime.simulated.impl.SimulatedRuntime;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Proxy;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -51,10 +55,43 @@ class RuntimeSwitchTest {
         cluster = new TestCluster(dir);
         client = cluster.client();
         runtimes = new NodeRuntimes(NodeAgentComponent.target("(runtime.name=simulated)"));
-        add(new SimulatedRuntime());
+        add(countingStops(new SimulatedRuntime()));
         add(new ProcessRuntime(dir.resolve("runtime"), "127.79.0.0/16", "test"));
         agent = cluster.startNode(NODE, runtimes);
         eventually("node registered", WAIT, () -> client.nodes().withName(NODE).get() != null);
+    }
+
+    /** Containers being stopped on the simulated runtime right now, and the most at once. */
+    final AtomicInteger stopping = new AtomicInteger();
+    final AtomicInteger mostStoppingAtOnce = new AtomicInteger();
+
+    /**
+     * The runtime, whose container stops take a little while (as a grace period would) and are
+     * counted: how many pods leave it at once.
+     */
+    private ContainerRuntime countingStops(ContainerRuntime runtime) {
+        return (ContainerRuntime) Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[] {ContainerRuntime.class}, (proxy, method, args) -> {
+                    if (!method.getName().equals("stopContainer")) {
+                        return invoke(runtime, method, args);
+                    }
+                    int now = stopping.incrementAndGet();
+                    mostStoppingAtOnce.accumulateAndGet(now, Math::max);
+                    try {
+                        Thread.sleep(200);
+                        return invoke(runtime, method, args);
+                    } finally {
+                        stopping.decrementAndGet();
+                    }
+                });
+    }
+
+    private static Object invoke(Object target, Method method, Object[] args) throws Throwable {
+        try {
+            return method.invoke(target, args);
+        } catch (InvocationTargetException e) {
+            throw e.getCause();
+        }
     }
 
     private void add(ContainerRuntime runtime) {
@@ -179,10 +216,12 @@ class RuntimeSwitchTest {
         for (int i = 0; i < 5; i++) {
             waitFor("many-" + i, "running on simulated", runningOn("simulated", 0));
         }
+        mostStoppingAtOnce.set(0);
         request("process");
         for (int i = 0; i < 5; i++) {
             waitFor("many-" + i, "moved to process", runningOn("process", 1));
         }
+        assertThat(mostStoppingAtOnce.get()).as("pods leaving the old runtime at once").isBetween(1, 2);
     }
 
     @Test

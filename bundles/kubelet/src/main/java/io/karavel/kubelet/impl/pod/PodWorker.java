@@ -126,12 +126,19 @@ final class PodWorker {
         if (previous != null) {
             previous.complete(null);
         }
-        if (finished) {
-            done.complete(null);
-            return done;
-        }
         signal();
+        if (finished) {
+            // finished before or while asking: no sync will take the move (terminate() completes it too)
+            completePendingMove();
+        }
         return done;
+    }
+
+    private void completePendingMove() {
+        CompletableFuture<Void> move = pendingMove.getAndSet(null);
+        if (move != null) {
+            move.complete(null);
+        }
     }
 
     /** The pod object changed ({@code null}: it is gone from the API). */
@@ -176,10 +183,7 @@ final class PodWorker {
     /** Stops syncing without touching the containers (the node agent is going away). */
     void detach() {
         finished = true;
-        CompletableFuture<Void> move = pendingMove.getAndSet(null);
-        if (move != null) {
-            move.complete(null);
-        }
+        completePendingMove();
         resync.cancel(false);
         probes.values().forEach(ContainerProbes::close);
     }
@@ -625,6 +629,7 @@ final class PodWorker {
         }
         LOG.debug("pod {}: terminated", describe());
         finished = true;
+        completePendingMove(); // a move asked while the pod was terminating has nothing to do
         resync.cancel(false);
         onFinished.accept(this);
     }
