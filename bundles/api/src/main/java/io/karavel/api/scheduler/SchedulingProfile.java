@@ -14,8 +14,8 @@ public interface SchedulingProfile {
      * The filter plugins the scheduler bundle ships, in the order Kubernetes runs its equivalents
      * (cheap, decisive checks first): what a profile uses unless it has reasons to differ.
      */
-    List<String> BUILTIN_FILTERS = List.of("NodeUnschedulable", "NodeReady", "NodeName", "TaintToleration",
-            "NodeAffinity", "NodePorts", "NodeResourcesFit");
+    List<String> BUILTIN_FILTERS = List.of("NodeUnschedulable", "NodeReady", "NodeName", "RuntimeClass",
+            "TaintToleration", "NodeAffinity", "NodePorts", "NodeResourcesFit");
 
     /** The profile name, e.g. {@code spread}. */
     String name();
