@@ -103,6 +103,38 @@ final class KaravelProcess implements AutoCloseable {
         return env;
     }
 
+    /** What one {@code bin/client} invocation printed and how it exited. */
+    record ClientOutcome(int exitCode, String output) {}
+
+    /**
+     * {@code bin/client COMMAND} with no flags and standard input at end of file, as an operator's
+     * script on this machine runs it (with this instance's environment: its ssh port).
+     */
+    ClientOutcome client(String command) {
+        try {
+            // to a file: a client stuck (e.g. on a password prompt) must not block the test's read
+            Path output = Files.createTempFile(home, "client-", ".out");
+            ProcessBuilder builder = new ProcessBuilder(home.resolve("bin/client").toString(), command)
+                    .directory(home.toFile())
+                    .redirectErrorStream(true)
+                    .redirectOutput(output.toFile())
+                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+            builder.environment().putAll(environment());
+            Process client = builder.start();
+            if (!client.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)) {
+                client.descendants().forEach(ProcessHandle::destroyForcibly);
+                client.destroyForcibly();
+                throw new AssertionError("bin/client did not exit: " + Files.readString(output));
+            }
+            return new ClientOutcome(client.exitValue(), Files.readString(output, java.nio.charset.StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while running bin/client", e);
+        }
+    }
+
     /** The name of this instance's node. */
     String nodeName() {
         return "itest-node-" + instance;

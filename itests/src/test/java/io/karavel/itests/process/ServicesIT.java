@@ -205,7 +205,7 @@ public class ServicesIT {
     }
 
     /** One HTTP/1.0 GET of "/" on a fresh connection; the body, trimmed. */
-    private static String get(InetSocketAddress address) throws IOException {
+    static String get(InetSocketAddress address) throws IOException {
         try (Socket socket = new Socket()) {
             socket.connect(address, 5_000);
             socket.setSoTimeout(10_000);

@@ -7,19 +7,12 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertNotEquals;
 import static org.junit.Assert.assertTrue;
 
-import java.io.File;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.After;
 import org.junit.Test;
 
@@ -35,9 +28,6 @@ public class ShellClientIT {
 
     private final KaravelProcess karavel = KaravelProcess.fromFreshCopy("shell-client", "all-in-one");
 
-    /** What one client invocation printed and how it exited. */
-    private record Outcome(int exitCode, String output) {}
-
     @After
     public void stopWhatThisTestStarted() {
         karavel.close();
@@ -48,9 +38,9 @@ public class ShellClientIT {
         karavel.start();
         createPod("client-probe");
 
-        Outcome[] last = new Outcome[1];
+        KaravelProcess.ClientOutcome[] last = new KaravelProcess.ClientOutcome[1];
         Poll.until(TIMEOUT, "bin/client to list the pod", () -> {
-            last[0] = client("karavel:get pods -A");
+            last[0] = karavel.client("karavel:get pods -A");
             return last[0].exitCode() == 0 && last[0].output().contains("client-probe");
         });
         List<String> lines = last[0].output().strip().lines().toList();
@@ -58,7 +48,7 @@ public class ShellClientIT {
                 List.of(lines.get(0).strip().split("\\s{2,}")));
         assertTrue(last[0].output(), lines.stream().anyMatch(l -> l.startsWith("default ") && l.contains(" client-probe ")));
 
-        Outcome unknown = client("karavel:get foo");
+        KaravelProcess.ClientOutcome unknown = karavel.client("karavel:get foo");
         assertNotEquals(unknown.output(), 0, unknown.exitCode());
         assertThat(unknown.output(), containsString("error: the server doesn't have a resource type \"foo\""));
         assertThat(unknown.output(), not(containsString("Exception")));
@@ -76,31 +66,5 @@ public class ShellClientIT {
                         .POST(HttpRequest.BodyPublishers.ofString(pod)).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertEquals(response.body(), 201, response.statusCode());
-    }
-
-    /** {@code bin/client COMMAND} with standard input at end of file, as from a script. */
-    private Outcome client(String command) {
-        try {
-            // to a file: a client stuck (e.g. on a password prompt) must not block the test's read
-            Path output = Files.createTempFile(karavel.home(), "client-", ".out");
-            ProcessBuilder builder = new ProcessBuilder(karavel.home().resolve("bin/client").toString(), command)
-                    .directory(karavel.home().toFile())
-                    .redirectErrorStream(true)
-                    .redirectOutput(output.toFile())
-                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
-            builder.environment().putAll(karavel.environment());
-            Process process = builder.start();
-            if (!process.waitFor(60, TimeUnit.SECONDS)) {
-                process.descendants().forEach(ProcessHandle::destroyForcibly);
-                process.destroyForcibly();
-                throw new AssertionError("bin/client did not exit: " + Files.readString(output));
-            }
-            return new Outcome(process.exitValue(), Files.readString(output, StandardCharsets.UTF_8));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError("interrupted", e);
-        }
     }
 }
