@@ -69,7 +69,9 @@ class ControllerRuntimeComponentTest {
                 () -> server.objectClient().get(ConfigMap.class, "default", "a-copy").isPresent());
         assertThat(component.controllers()).singleElement()
                 .satisfies(c -> assertThat(c.bundle()).isEqualTo("io.example.copier"));
-        assertThat(component.of(ConfigMap.class).get("default", "a-copy")).isPresent();
+        // the shared cache follows the store through its watch: it may lag the read above
+        eventually("the copy is in the shared cache", WAIT,
+                () -> component.of(ConfigMap.class).get("default", "a-copy").isPresent());
 
         component.unbindReconciler(copier);
         assertThat(component.controllers()).isEmpty();
