@@ -1,9 +1,7 @@
 package io.karavel.kubelet.impl;
 
-import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
+import io.karavel.kube.client.NodeClients;
 import io.karavel.api.network.ServiceNetwork;
 import io.karavel.api.runtime.ContainerRuntime;
 import java.net.InetAddress;
@@ -196,9 +194,8 @@ public final class NodeAgentComponent {
 
     private synchronized void start(Config config) throws Exception {
         this.config = config;
-        String apiServer = config.api_server().isBlank() ? "http://127.0.0.1:" + config.api_port()
-                : config.api_server().trim();
-        this.client = client(apiServer);
+        String apiServer = NodeClients.apiServerUrl(config.api_server(), config.api_port());
+        this.client = NodeClients.forApiServer(apiServer);
         this.services = new ServiceCache(client);
         NodeAgentSettings settings = settings(config);
         int hollow = config.simulated_nodes();
@@ -218,24 +215,6 @@ public final class NodeAgentComponent {
                 config.runtime_target(), apiServer);
     }
 
-    /** A client that talks to exactly one API server and reads no kubeconfig or environment. */
-    static KubernetesClient client(String apiServer) {
-        io.fabric8.kubernetes.client.Config config = new ConfigBuilder(io.fabric8.kubernetes.client.Config.empty())
-                .withMasterUrl(apiServer)
-                .withConnectionTimeout(10_000)
-                .withRequestTimeout(30_000)
-                .withWatchReconnectInterval(1_000)
-                .withWatchReconnectLimit(-1)
-                .withMaxConcurrentRequests(4096)
-                .withMaxConcurrentRequestsPerHost(4096)
-                // The agent retries on its own rhythm (heartbeats, pod resyncs): a request that
-                // cannot reach the API server fails fast instead of backing off for many seconds.
-                .withRequestRetryBackoffLimit(1)
-                .withRequestRetryBackoffInterval(200)
-                .build();
-        return new KubernetesClientBuilder().withConfig(config).withHttpClientFactory(new JdkHttpClientFactory())
-                .build();
-    }
 
     static NodeAgentSettings settings(Config config) {
         String name = config.node_name().isBlank() ? hostname() : config.node_name().trim();

@@ -34,7 +34,7 @@ public final class TestCluster implements AutoCloseable {
         store = MapDbStore.openInMemory(MapDbStore.Options.defaults());
         server = new ApiServer(store, new ApiServerSettings("127.0.0.1", 0, dir.resolve("kubeconfig")));
         server.start();
-        client = NodeAgentComponent.client(server.url());
+        client = io.karavel.kube.client.NodeClients.forApiServer(server.url());
         services = new ServiceCache(client);
     }
 

@@ -1,9 +1,7 @@
 package io.karavel.proxy.impl;
 
-import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
+import io.karavel.kube.client.NodeClients;
 import io.karavel.proxy.impl.dns.ClusterDns;
 import io.karavel.api.network.PodNetwork;
 import io.karavel.api.network.ServiceNetwork;
@@ -115,10 +113,9 @@ public final class ProxyComponent implements ServiceNetwork {
             settings = settings.withBridgeRange(null);
         }
         this.addresses = new ServiceAddresses(settings.bridgeRange());
-        String apiServer = config.api_server().isBlank() ? "http://127.0.0.1:" + config.api_port()
-                : config.api_server().trim();
+        String apiServer = NodeClients.apiServerUrl(config.api_server(), config.api_port());
         this.transport = Transport.create(Math.max(1, config.worker_threads()), true);
-        this.client = client(apiServer);
+        this.client = NodeClients.forApiServer(apiServer);
         this.proxy = new ServiceProxy(settings, client, transport, addresses);
         try {
             proxy.start();
@@ -180,20 +177,6 @@ public final class ProxyComponent implements ServiceNetwork {
         }
     }
 
-    /** A client that talks to exactly one API server and reads no kubeconfig or environment (as the node agent's). */
-    static KubernetesClient client(String apiServer) {
-        io.fabric8.kubernetes.client.Config config = new ConfigBuilder(io.fabric8.kubernetes.client.Config.empty())
-                .withMasterUrl(apiServer)
-                .withConnectionTimeout(10_000)
-                .withRequestTimeout(30_000)
-                .withWatchReconnectInterval(1_000)
-                .withWatchReconnectLimit(-1)
-                .withRequestRetryBackoffLimit(1)
-                .withRequestRetryBackoffInterval(200)
-                .build();
-        return new KubernetesClientBuilder().withConfig(config).withHttpClientFactory(new JdkHttpClientFactory())
-                .build();
-    }
 
     @Override
     public String clusterDomain() {

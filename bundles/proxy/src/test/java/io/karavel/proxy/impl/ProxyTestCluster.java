@@ -45,9 +45,9 @@ final class ProxyTestCluster implements AutoCloseable {
         server = new ApiServer(store, new ApiServerSettings("127.0.0.1", port, dir.resolve("kubeconfig")));
         if (startServer) {
             server.start();
-            client = ProxyComponent.client(server.url());
+            client = io.karavel.kube.client.NodeClients.forApiServer(server.url());
         } else {
-            client = ProxyComponent.client("http://127.0.0.1:" + port);
+            client = io.karavel.kube.client.NodeClients.forApiServer("http://127.0.0.1:" + port);
         }
     }
 
