@@ -218,6 +218,8 @@ public class ShellIT extends KaravelKarafTestSupport {
 
         assertEquals("deployment.apps \"web\" deleted\n", succeed("karavel:delete deployment web -n shell-it").output());
         assertEquals("configmap \"settings\" deleted\n", succeed("karavel:delete cm/settings -n shell-it").output());
+        // the process runtime's pods outlive Karaf: let the node agent stop them before the test ends
+        await("the Deployment's pods gone", () -> !run("karavel:get pods -n shell-it").output().contains("web-"));
     }
 
     @Test

@@ -29,8 +29,25 @@ public class ShellClientIT {
     private final KaravelProcess karavel = KaravelProcess.fromFreshCopy("shell-client", "all-in-one");
 
     @After
-    public void stopWhatThisTestStarted() {
-        karavel.close();
+    public void stopWhatThisTestStarted() throws Exception {
+        try {
+            // the process runtime's pods outlive the JVM: let the node agent stop the pod first
+            if (karavel.isReady()) {
+                URI pod = URI.create(karavel.apiUrl() + "/api/v1/namespaces/default/pods/client-probe");
+                HttpClient http = HttpClient.newHttpClient();
+                http.send(HttpRequest.newBuilder(pod).DELETE().build(), HttpResponse.BodyHandlers.discarding());
+                Poll.until(TIMEOUT, "the pod to be gone", () -> {
+                    try {
+                        return http.send(HttpRequest.newBuilder(pod).GET().build(),
+                                HttpResponse.BodyHandlers.discarding()).statusCode() == 404;
+                    } catch (Exception e) {
+                        return false;
+                    }
+                });
+            }
+        } finally {
+            karavel.close();
+        }
     }
 
     @Test
