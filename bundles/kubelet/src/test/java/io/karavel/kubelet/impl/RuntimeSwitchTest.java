@@ -22,6 +22,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterAll;
@@ -66,8 +67,9 @@ class RuntimeSwitchTest {
     final AtomicInteger mostStoppingAtOnce = new AtomicInteger();
 
     /**
-     * The runtime, whose container stops take a little while (as a grace period would) and are
-     * counted: how many pods leave it at once.
+     * The runtime, whose container stops are counted: how many pods leave it at once. A stop
+     * lasts until a second one runs alongside it (bounded, as a grace period would be), so that
+     * moves that may overlap do overlap, and more than the allowed two would show.
      */
     private ContainerRuntime countingStops(ContainerRuntime runtime) {
         return (ContainerRuntime) Proxy.newProxyInstance(getClass().getClassLoader(),
@@ -75,10 +77,15 @@ class RuntimeSwitchTest {
                     if (!method.getName().equals("stopContainer")) {
                         return invoke(runtime, method, args);
                     }
-                    int now = stopping.incrementAndGet();
-                    mostStoppingAtOnce.accumulateAndGet(now, Math::max);
+                    synchronized (stopping) {
+                        mostStoppingAtOnce.accumulateAndGet(stopping.incrementAndGet(), Math::max);
+                        stopping.notifyAll();
+                        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(500);
+                        for (long left; stopping.get() < 2 && (left = deadline - System.nanoTime()) > 0; ) {
+                            TimeUnit.NANOSECONDS.timedWait(stopping, left);
+                        }
+                    }
                     try {
-                        Thread.sleep(200);
                         return invoke(runtime, method, args);
                     } finally {
                         stopping.decrementAndGet();
