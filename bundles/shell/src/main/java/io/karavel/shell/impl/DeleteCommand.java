@@ -43,12 +43,11 @@ public final class DeleteCommand implements Action {
     @Override
     public Object execute() throws Exception {
         Cluster cluster = Cluster.require(client, "delete");
-        String typedKind = kind;
         List<String> targets = TrailingOptions.positional(this, null, names);
-        int slash = kind.indexOf('/');
-        if (slash > 0 && targets.isEmpty()) {
-            typedKind = kind.substring(0, slash);
-            targets = List.of(kind.substring(slash + 1));
+        KindName given = KindName.of(kind, targets.isEmpty() ? null : targets.get(0));
+        String typedKind = given.kind();
+        if (targets.isEmpty() && given.name() != null) {
+            targets = List.of(given.name());
         }
         if (targets.isEmpty()) {
             throw Cluster.fail("error: resource(s) were provided, but no name was specified");

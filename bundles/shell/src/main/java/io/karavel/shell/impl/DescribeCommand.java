@@ -48,13 +48,9 @@ public final class DescribeCommand implements Action {
     @Override
     public Object execute() throws Exception {
         Cluster cluster = Cluster.require(client, "describe");
-        String typedKind = kind;
-        String objectName = TrailingOptions.single(TrailingOptions.positional(this, name, more), "name");
-        int slash = kind.indexOf('/');
-        if (slash > 0 && objectName == null) {
-            typedKind = kind.substring(0, slash);
-            objectName = kind.substring(slash + 1);
-        }
+        KindName given = KindName.of(kind, TrailingOptions.single(TrailingOptions.positional(this, name, more), "name"));
+        String typedKind = given.kind();
+        String objectName = given.name();
         if (objectName == null) {
             throw Cluster.fail("error: you must specify the name of the " + typedKind + " to describe");
         }

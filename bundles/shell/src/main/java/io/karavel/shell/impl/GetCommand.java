@@ -59,13 +59,9 @@ public final class GetCommand implements Action {
     @Override
     public Object execute() throws Exception {
         Cluster cluster = Cluster.require(client, "get");
-        String typedKind = kind;
-        String objectName = TrailingOptions.single(TrailingOptions.positional(this, name, more), "name");
-        int slash = kind.indexOf('/');
-        if (slash > 0 && objectName == null) { // kubectl's KIND/NAME form
-            typedKind = kind.substring(0, slash);
-            objectName = kind.substring(slash + 1);
-        }
+        KindName given = KindName.of(kind, TrailingOptions.single(TrailingOptions.positional(this, name, more), "name"));
+        String typedKind = given.kind();
+        String objectName = given.name();
         if (output != null && !List.of("wide", "yaml", "json", "name").contains(output)) {
             throw Cluster.fail("error: unable to match a printer suitable for the output format \"" + output
                     + "\", allowed formats are: json,name,wide,yaml");
