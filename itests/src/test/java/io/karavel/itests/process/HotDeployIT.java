@@ -5,11 +5,8 @@ import static org.junit.Assert.assertTrue;
 import static org.junit.Assume.assumeTrue;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -266,29 +263,12 @@ public class HotDeployIT {
                 return false;
             }
             try {
-                last[0] = get(new InetSocketAddress(ip, 8080));
+                last[0] = Http.get(new InetSocketAddress(ip, 8080));
             } catch (IOException e) {
                 last[0] = e.toString();
             }
             return last[0].equals(expected);
         });
         return last[0];
-    }
-
-    /** One HTTP/1.0 GET of "/" on a fresh connection; the body, trimmed. */
-    private static String get(InetSocketAddress address) throws IOException {
-        try (Socket socket = new Socket()) {
-            socket.connect(address, 5_000);
-            socket.setSoTimeout(10_000);
-            OutputStream out = socket.getOutputStream();
-            out.write("GET / HTTP/1.0\r\nHost: home\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-            out.flush();
-            InputStream in = socket.getInputStream();
-            String response = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-            if (!response.startsWith("HTTP/1.0 200") && !response.startsWith("HTTP/1.1 200")) {
-                throw new IOException("not a 200 response: " + response.lines().findFirst().orElse("(empty)"));
-            }
-            return response.substring(response.indexOf("\r\n\r\n") + 4).trim();
-        }
     }
 }

@@ -109,7 +109,7 @@ public class RuntimeSwitchIT {
         Set<String> names = new HashSet<>();
         try {
             for (int i = 0; i < 60; i++) {
-                names.add(ServicesIT.get(service));
+                names.add(Http.get(service));
             }
         } catch (Exception e) {
             return Set.of();

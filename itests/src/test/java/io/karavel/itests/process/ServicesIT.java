@@ -17,8 +17,6 @@ import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -116,14 +114,14 @@ public class ServicesIT {
         // 300 requests from the host through the ClusterIP reach all three replicas.
         Set<String> answered = new HashSet<>();
         for (int i = 0; i < 300; i++) {
-            answered.add(get(service));
+            answered.add(Http.get(service));
         }
         assertEquals(pods, answered);
 
         // The NodePort Service answers on the node's address.
         int nodePort = Integer.parseInt(kubectl.run("get", "service", "web-nodeport", "-n", namespace, "-o",
                 "jsonpath={.spec.ports[0].nodePort}").assertSuccess().stdout());
-        assertTrue(pods.contains(get(new InetSocketAddress("127.0.0.1", nodePort))));
+        assertTrue(pods.contains(Http.get(new InetSocketAddress("127.0.0.1", nodePort))));
 
         // Inside a pod: the Service by DNS name, and by its environment variables.
         String somePod = pods.iterator().next();
@@ -139,7 +137,7 @@ public class ServicesIT {
         kubectl.run("exec", unready, "-n", namespace, "--", "rm", "/tmp/www-" + unready + "/ready").assertSuccess();
         awaitReadyEndpoints(namespace, 2);
         for (int i = 0; i < 100; i++) {
-            assertFalse("the unready pod got a request", get(service).equals(unready));
+            assertFalse("the unready pod got a request", Http.get(service).equals(unready));
         }
 
         // Deleting a Ready pod: a client retrying through the Service sees no failed request, and
@@ -204,29 +202,13 @@ public class ServicesIT {
                 .count() == count && (count == 0 || readyPodNames(namespace).size() == count));
     }
 
-    /** One HTTP/1.0 GET of "/" on a fresh connection; the body, trimmed. */
-    static String get(InetSocketAddress address) throws IOException {
-        try (Socket socket = new Socket()) {
-            socket.connect(address, 5_000);
-            socket.setSoTimeout(10_000);
-            OutputStream out = socket.getOutputStream();
-            out.write("GET / HTTP/1.0\r\nHost: web\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-            out.flush();
-            InputStream in = socket.getInputStream();
-            String response = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-            if (!response.startsWith("HTTP/1.0 200") && !response.startsWith("HTTP/1.1 200")) {
-                throw new IOException("not a 200 response: " + response.lines().findFirst().orElse("(empty)"));
-            }
-            return response.substring(response.indexOf("\r\n\r\n") + 4).trim();
-        }
-    }
 
     /** What a client behind a Service does: retry a failed request a few times. */
     private static String getWithRetries(InetSocketAddress address) throws IOException {
         IOException last = null;
         for (int attempt = 0; attempt < 5; attempt++) {
             try {
-                return get(address);
+                return Http.get(address);
             } catch (IOException e) {
                 last = e;
                 Poll.pause();
