@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what building, running and testing Karavel needs on a Debian 12 machine (JDK, Maven,
-# curl, podman, runc, the local busybox image), and nothing
+# curl, iproute2, podman, runc, the local busybox image), and nothing
 # when it is already there. Safe to run again. Needs root (or sudo) only when something is missing.
 set -euo pipefail
 
@@ -8,6 +8,8 @@ missing=()
 command -v java >/dev/null 2>&1 || missing+=(openjdk-17-jdk-headless)
 command -v mvn >/dev/null 2>&1 || missing+=(maven)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
+# `ip`: the service proxy adds the local route of the bridge-side Service range with it
+command -v ip >/dev/null 2>&1 || missing+=(iproute2)
 
 if ((${#missing[@]})); then
   echo "installing: ${missing[*]}"
