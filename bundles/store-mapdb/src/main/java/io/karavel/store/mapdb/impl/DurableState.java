@@ -7,6 +7,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -40,18 +41,45 @@ import org.slf4j.LoggerFactory;
  * journal after it. A damaged file (the one a crash interrupted) is deleted and rebuilt from the
  * recovered state at its next turn; the other file catches up from the journal.
  *
+ * <p><b>Replacing everything.</b> {@link #replace} installs a whole new state (a replica reset
+ * to a leader's snapshot): it writes the complete new state (both checkpoints at the snapshot's
+ * revision and an empty journal) into a fresh directory and switches to it with one atomic rename
+ * of a {@code CURRENT} file (see {@link StateDirectory}), so a crash leaves either the old or the
+ * new state to open. Journal and checkpoints could not express it in place: the new state's
+ * revision may be lower than the old one's, and a torn checkpoint file would fall back to the
+ * other one, which still holds the old state.
+ *
  * <p>The in-memory variant has one checkpoint on byte arrays, written synchronously, no journal.
  *
- * <p>Threads: one thread (the committer) calls {@link #apply}; the constructor runs before it
- * starts and {@link #close} after it stopped; the checkpoint thread alone touches the MapDB files
- * in between.
+ * <p>Threads: one thread (the committer) calls {@link #apply} and {@link #replace}; the
+ * constructor runs before it starts and {@link #close} after it stopped; the checkpoint thread
+ * alone touches the MapDB files in between.
  */
 final class DurableState implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(DurableState.class);
 
     private static final int MAX_DIRTY_KEYS = 20_000;
     private static final List<Change> STOP = List.of();
+    private static final String CHECKPOINT_A = "checkpoint-a.db";
+    private static final String CHECKPOINT_B = "checkpoint-b.db";
+    private static final String JOURNAL = "journal";
 
+    /**
+     * A replacement state was committed (or may have been) but could not be opened or confirmed
+     * durable: this state is closed, and the store must install a snapshot again or be reopened.
+     */
+    static final class ReopenRequiredException extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        ReopenRequiredException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    private final Path root; // null in memory
+    private final boolean fileChannel;
+    private final long checkpointIntervalMillis;
+    private final long segmentBytes;
     private final Checkpoint[] checkpoints;
     /** Per checkpoint: the latest change of each key written since its revision. */
     private final List<Map<String, Change>> dirty = new ArrayList<>();
@@ -60,10 +88,18 @@ final class DurableState implements AutoCloseable {
     private final LinkedBlockingQueue<List<Change>> toCheckpoint = new LinkedBlockingQueue<>();
     private final Thread checkpointer;
     private volatile long durableRevision;
+    /** Set by {@link #close} and {@link #replace}: later applies fail. */
+    private volatile boolean closed;
+    /** Stop without the last checkpoint: the state is being replaced. */
+    private volatile boolean abandoned;
 
-    /** The in-memory variant. */
-    private DurableState(Map<String, KeyValue> index) {
-        this.checkpoints = new Checkpoint[] {Checkpoint.openInMemory()};
+    /** The in-memory variant, on {@code checkpoint}. */
+    private DurableState(Checkpoint checkpoint, Map<String, KeyValue> index) {
+        this.root = null;
+        this.fileChannel = false;
+        this.checkpointIntervalMillis = 0;
+        this.segmentBytes = 0;
+        this.checkpoints = new Checkpoint[] {checkpoint};
         this.journal = null;
         this.checkpointer = null;
         this.checkpointIntervalNanos = 0;
@@ -71,10 +107,18 @@ final class DurableState implements AutoCloseable {
         durableRevision = checkpoints[0].revision();
     }
 
-    private DurableState(Path dir, boolean fileChannel, long checkpointIntervalMillis, long segmentBytes,
+    /**
+     * @param root the store directory
+     * @param dir the directory of the live state: {@code root} or a snapshot's {@code state-<n>}
+     */
+    private DurableState(Path root, Path dir, boolean fileChannel, long checkpointIntervalMillis, long segmentBytes,
             Map<String, KeyValue> index) {
+        this.root = root;
+        this.fileChannel = fileChannel;
+        this.checkpointIntervalMillis = checkpointIntervalMillis;
+        this.segmentBytes = segmentBytes;
         this.checkpointIntervalNanos = TimeUnit.MILLISECONDS.toNanos(checkpointIntervalMillis);
-        Path[] files = {dir.resolve("checkpoint-a.db"), dir.resolve("checkpoint-b.db")};
+        Path[] files = {dir.resolve(CHECKPOINT_A), dir.resolve(CHECKPOINT_B)};
         checkpoints = new Checkpoint[2];
         boolean[] rebuild = new boolean[2];
         for (int i = 0; i < 2; i++) {
@@ -106,7 +150,7 @@ final class DurableState implements AutoCloseable {
                 }
             }
             long[] firstReplayed = {-1};
-            journal = ChangeJournal.open(dir.resolve("journal"), segmentBytes, replayFrom, change -> {
+            journal = ChangeJournal.open(dir.resolve(JOURNAL), segmentBytes, replayFrom, change -> {
                 if (firstReplayed[0] < 0) {
                     firstReplayed[0] = change.revision();
                 }
@@ -135,9 +179,8 @@ final class DurableState implements AutoCloseable {
                 if (rebuild[i]) {
                     Map<String, Change> all = dirty.get(i);
                     all.clear();
-                    for (KeyValue kv : index.values()) {
-                        all.put(kv.key(), new Change(kv.modRevision(), Change.Type.CREATED, kv.key(), kv.value(),
-                                kv.createRevision(), null));
+                    for (Change change : asChanges(index.values())) {
+                        all.put(change.key(), change);
                     }
                 }
             }
@@ -183,24 +226,108 @@ final class DurableState implements AutoCloseable {
     }
 
     /**
-     * Opens (or creates) the store in {@code dir} (two checkpoint files and {@code journal/}),
-     * filling {@code index} with its state.
+     * Opens (or creates) the store in {@code dir} (two checkpoint files and {@code journal/},
+     * directly in it or, once a snapshot was installed, in the state directory its {@code CURRENT}
+     * file names), filling {@code index} with its state.
      *
      * @param fileChannel MapDB volume: {@code FileChannel} (else {@code RandomAccessFile}); never mmap
      */
     static DurableState openFile(Path dir, boolean fileChannel, long checkpointIntervalMillis, long segmentBytes,
             Map<String, KeyValue> index) {
+        Path live;
         try {
             Files.createDirectories(dir);
+            live = StateDirectory.live(dir);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot create store directory " + dir, e);
+            throw new UncheckedIOException("cannot open store directory " + dir, e);
         }
-        return new DurableState(dir, fileChannel, checkpointIntervalMillis, segmentBytes, index);
+        return new DurableState(dir, live, fileChannel, checkpointIntervalMillis, segmentBytes, index);
     }
 
     /** Same semantics on byte arrays in the heap, without journal: for unit tests of other modules. */
     static DurableState openInMemory(Map<String, KeyValue> index) {
-        return new DurableState(index);
+        return new DurableState(Checkpoint.openInMemory(), index);
+    }
+
+    /**
+     * Replaces the whole state by {@code items} at {@code revision}, and returns the state to use
+     * from now on, having filled {@code index} with it as read back from disk. This one is closed
+     * (without a last checkpoint) once the new state is committed.
+     *
+     * <p>The new state (both checkpoints at {@code revision}, an empty journal starting at
+     * {@code revision + 1}) is written and forced in a fresh directory, then committed by the
+     * atomic rename of {@link StateDirectory}'s {@code CURRENT} file; only then is the old state
+     * deleted.
+     *
+     * @throws ReopenRequiredException the new state was committed (or may have been: forcing the
+     *     rename failed) but is not open: this state is closed too, later applies fail; replacing
+     *     again or reopening the store recovers
+     * @throws IOException (any other) nothing was committed: this state is unchanged and in use
+     */
+    DurableState replace(Collection<KeyValue> items, long revision, Map<String, KeyValue> index) throws IOException {
+        List<Change> all = asChanges(items);
+        if (journal == null) {
+            Checkpoint replacement = Checkpoint.openInMemory();
+            replacement.write(all, revision);
+            shutdown(false);
+            return new DurableState(replacement, index);
+        }
+        Path prepared = null;
+        Path staged = null;
+        try {
+            prepared = StateDirectory.prepare(root);
+            writeState(prepared, all, revision);
+            staged = StateDirectory.stage(root, prepared);
+            StateDirectory.commit(root);
+        } catch (IOException | RuntimeException e) {
+            // Delete only what this attempt made: CURRENT may name a state of an earlier attempt.
+            StateDirectory.discard(root, staged != null ? staged : prepared, e);
+            throw e instanceof IOException io ? io : new IOException("cannot write the snapshot state: " + e, e);
+        }
+        shutdown(false);
+        try {
+            StateDirectory.forceCommit(root);
+        } catch (IOException e) {
+            // Both states are kept: the next open follows whichever CURRENT reached the disk.
+            throw new ReopenRequiredException("the switch to the snapshot state " + staged
+                    + " could not be forced to disk", e);
+        }
+        try {
+            StateDirectory.deleteAllBut(root, staged);
+        } catch (IOException e) {
+            LOG.warn("Could not delete the replaced store state in {} ({}); the next open will", root, e.toString());
+        }
+        try {
+            return new DurableState(root, staged, fileChannel, checkpointIntervalMillis, segmentBytes, index);
+        } catch (RuntimeException e) {
+            throw new ReopenRequiredException("the snapshot state " + staged + " was committed but cannot be opened", e);
+        }
+    }
+
+    /** Writes a complete state: both checkpoints (forced) and an empty journal after {@code revision}. */
+    private void writeState(Path dir, List<Change> all, long revision) throws IOException {
+        Path a = dir.resolve(CHECKPOINT_A);
+        try (Checkpoint checkpoint = Checkpoint.openFile(a, fileChannel)) {
+            checkpoint.write(all, revision);
+        }
+        StateDirectory.forceFile(a);
+        // A closed MapDB file is self-contained (no WAL left), and a copy costs a fraction of a
+        // second MapDB write.
+        Path b = dir.resolve(CHECKPOINT_B);
+        Files.copy(a, b);
+        StateDirectory.forceFile(b);
+        // Opening an empty journal creates (and forces) its first segment, so opening the state
+        // after the switch writes nothing.
+        ChangeJournal.open(dir.resolve(JOURNAL), segmentBytes, revision, change -> {}).close();
+    }
+
+    /** The checkpoint form of key-values: each as the change that last wrote it. */
+    private static List<Change> asChanges(Collection<KeyValue> items) {
+        List<Change> changes = new ArrayList<>(items.size());
+        for (KeyValue kv : items) {
+            changes.add(new Change(kv.modRevision(), Change.Type.CREATED, kv.key(), kv.value(), kv.createRevision(), null));
+        }
+        return changes;
     }
 
     /** The revision of the last durable batch. */
@@ -215,6 +342,9 @@ final class DurableState implements AutoCloseable {
      * @param changes consecutive revisions, each greater than {@link #revision()}
      */
     void apply(List<Change> changes) throws IOException {
+        if (closed) {
+            throw new IOException("the store state is closed");
+        }
         if (changes.isEmpty()) {
             return;
         }
@@ -252,6 +382,9 @@ final class DurableState implements AutoCloseable {
                     }
                 }
                 if (stopping) {
+                    if (abandoned) {
+                        return;
+                    }
                     // a last checkpoint of both, so that the next start replays nothing
                     writeCheckpoint(next, receivedRevision);
                     writeCheckpoint(1 - next, receivedRevision);
@@ -286,6 +419,16 @@ final class DurableState implements AutoCloseable {
     /** Writes a last checkpoint (so that the next start replays nothing) and closes the files. */
     @Override
     public void close() {
+        shutdown(true);
+    }
+
+    /** Closes the files, after a last checkpoint unless the state is being replaced. Idempotent. */
+    private void shutdown(boolean lastCheckpoint) {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        abandoned = !lastCheckpoint;
         if (checkpointer != null) {
             toCheckpoint.add(STOP);
             try {

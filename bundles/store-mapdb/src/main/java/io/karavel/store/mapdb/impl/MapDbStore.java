@@ -13,14 +13,19 @@ import io.karavel.api.store.StoreException;
 import io.karavel.api.store.StoreUnavailableException;
 import io.karavel.api.store.Watch;
 import io.karavel.api.store.WatchListener;
+import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentSkipListMap;
@@ -46,6 +51,8 @@ import org.slf4j.LoggerFactory;
  *   <li>The single committer thread drains the queue into a batch (group commit), validates each
  *       mutation against the committed state plus the earlier mutations of the same batch, and
  *       numbers the accepted ones with consecutive revisions.
+ *   <li>With a {@link BatchReplicator} (the replicated store's leader), the batch goes to it
+ *       first; if it fails, so does every write of the batch, and nothing is written.
  *   <li>{@link DurableState#apply} appends the batch to the journal and {@code fdatasync}s it
  *       (one sync for the whole batch); MapDB receives it later as a background checkpoint. See
  *       there for the seam a replicated store reuses.
@@ -68,6 +75,22 @@ import org.slf4j.LoggerFactory;
  * the history starts empty, and older revisions are compacted). A watch is registered under the
  * publish lock, so the replay of the history and the live changes join without gap or overlap.
  * Each watch has its own queue and is fed on a delivery thread, never by the committer.
+ *
+ * <h2>As a replica of the replicated store</h2>
+ *
+ * The replicated store keeps one of these on every master and drives it through a few extra
+ * methods, all executed in order on the committer thread together with the commits:
+ *
+ * <ul>
+ *   <li>on the leader, {@link #enableWrites(BatchReplicator)}: every decided batch goes to the
+ *       {@link BatchReplicator} before it is made durable locally;
+ *   <li>on a follower ({@link #openReplica}: writes disabled), {@link #applyReplicated} applies
+ *       the leader's batches, and {@link #installSnapshot} replaces the whole state when the
+ *       leader's log no longer reaches back far enough or the replica diverged;
+ *   <li>{@link #awaitRevision} lets a follower serve reads that must see a given write.
+ * </ul>
+ *
+ * Reads and watches behave the same in every mode.
  */
 public final class MapDbStore implements Store, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(MapDbStore.class);
@@ -131,17 +154,74 @@ public final class MapDbStore implements Store, AutoCloseable {
         }
     }
 
+    /**
+     * Receives each batch the leader's committer decided, before it is made durable locally:
+     * the replicated store sends it to the followers here and returns once a majority has it.
+     */
+    public interface BatchReplicator {
+        /**
+         * Replicates one batch. Called on the committer thread (so no other write, replicated
+         * batch or snapshot install proceeds meanwhile), with revisions already assigned:
+         * consecutive, starting at {@link MapDbStore#currentRevision()} {@code + 1}, never empty. The
+         * changes carry their {@code previousValue}.
+         *
+         * <p>Throwing fails every write of the batch: with the thrown exception if it is a
+         * {@link StoreException}, else with a {@link StoreUnavailableException} wrapping it.
+         * Nothing of the batch is then written or published and the revision does not advance,
+         * so the next batch reuses its revisions.
+         *
+         * @param batch unmodifiable
+         */
+        void replicate(List<Change> batch);
+    }
+
+    /** Whether commits are accepted, and what sees their batches first. */
+    private record WriteMode(boolean enabled, BatchReplicator replicator, String disabledReason) {
+        static WriteMode enabled(BatchReplicator replicator) {
+            return new WriteMode(true, replicator, null);
+        }
+
+        static WriteMode disabled(String reason) {
+            return new WriteMode(false, null, reason);
+        }
+    }
+
+    /** What the committer thread works through, in queue order. */
+    private sealed interface Task permits PendingWrite, ReplicatedBatch, SnapshotInstall, Shutdown {
+        /** The caller's future; null for {@link Shutdown}. */
+        CompletableFuture<?> result();
+    }
+
     /** One caller's mutation on its way through the committer. */
-    private record PendingWrite(Mutation mutation, CompletableFuture<KeyValue> result) {}
+    private record PendingWrite(Mutation mutation, CompletableFuture<KeyValue> result) implements Task {}
+
+    /** A batch a leader decided, for {@link #applyReplicated}. */
+    private record ReplicatedBatch(List<Change> changes, CompletableFuture<Long> result) implements Task {}
+
+    /** A whole state for {@link #installSnapshot}. */
+    private record SnapshotInstall(List<KeyValue> items, long revision, CompletableFuture<Void> result)
+            implements Task {}
+
+    /** Tells the committer to stop. */
+    private record Shutdown() implements Task {
+        @Override
+        public CompletableFuture<?> result() {
+            return null;
+        }
+    }
 
     /** The outcome of validating one mutation of a batch: a change, or the error to report. */
     private record Decision(PendingWrite write, Change change, StoreException error) {}
 
-    private static final PendingWrite SHUTDOWN = new PendingWrite(null, null);
+    private static final Shutdown SHUTDOWN = new Shutdown();
+    /** The reason writes are refused by a store from {@link #openReplica}. */
+    public static final String NOT_THE_LEADER = "not the leader";
 
     private final Options options;
-    private final DurableState durable;
+    /** Replaced only by a snapshot install, on the committer thread. */
+    private volatile DurableState durable;
     private final String description;
+    private volatile WriteMode writeMode = WriteMode.enabled(null);
 
     private final ConcurrentSkipListMap<String, KeyValue> index = new ConcurrentSkipListMap<>();
     /** Write side: publishing a batch and registering a watch. Read side: list snapshots. */
@@ -152,7 +232,9 @@ public final class MapDbStore implements Store, AutoCloseable {
     private volatile long currentRevision;
     private volatile long compactedRevision;
 
-    private final LinkedBlockingQueue<PendingWrite> queue = new LinkedBlockingQueue<>();
+    private final LinkedBlockingQueue<Task> queue = new LinkedBlockingQueue<>();
+    /** Notified whenever {@link #currentRevision} changes, and on close ({@link #awaitRevision}). */
+    private final Object revisionChanged = new Object();
     private final Thread committer;
     private final ExecutorService delivery;
     private volatile boolean closed;
@@ -175,10 +257,34 @@ public final class MapDbStore implements Store, AutoCloseable {
         LOG.info("Store {} opened at revision {} with {} keys", description, currentRevision, index.size());
     }
 
-    /** Opens (or creates) a durable store in {@code dir}. */
+    /** Opens (or creates) a durable store in {@code dir}, with writes enabled and no replicator. */
     public static MapDbStore open(Path dir, Options options) {
         return new MapDbStore(index -> DurableState.openFile(dir, options.fileChannel(),
                 options.checkpointIntervalMillis(), options.journalSegmentBytes(), index), options, dir.toString());
+    }
+
+    /**
+     * Opens (or creates) a durable store in {@code dir} as a replicated store's replica: like
+     * {@link #open}, but with writes disabled (reason {@value #NOT_THE_LEADER}) until
+     * {@link #enableWrites} is called. It changes through {@link #applyReplicated} and
+     * {@link #installSnapshot}.
+     */
+    public static MapDbStore openReplica(Path dir, Options options) {
+        MapDbStore store = open(dir, options);
+        store.disableWrites(NOT_THE_LEADER);
+        return store;
+    }
+
+    /** {@link #openReplica} in the heap, like {@link #openInMemory(Options)}: for tests. */
+    public static MapDbStore openReplicaInMemory(Options options) {
+        MapDbStore store = openInMemory(options);
+        store.disableWrites(NOT_THE_LEADER);
+        return store;
+    }
+
+    /** Where the store keeps its files ({@code "in-memory"} for the heap variant), for logs and status. */
+    public String description() {
+        return description;
     }
 
     /** A store with the same semantics that keeps everything in the heap: for tests. */
@@ -253,21 +359,144 @@ public final class MapDbStore implements Store, AutoCloseable {
 
     /**
      * Queues a mutation; the future completes once it is durable and visible, or exceptionally
-     * with the {@link StoreException} that {@link #commit} would throw.
+     * with the {@link StoreException} that {@link #commit} would throw. While writes are disabled
+     * it fails at once with {@link StoreUnavailableException} carrying the reason.
      */
     public CompletableFuture<KeyValue> commitAsync(Mutation mutation) {
         Objects.requireNonNull(mutation, "mutation");
         PendingWrite write = new PendingWrite(mutation, new CompletableFuture<>());
-        if (closed) {
-            write.result().completeExceptionally(closedException());
+        WriteMode mode = writeMode;
+        if (!mode.enabled()) {
+            write.result().completeExceptionally(new StoreUnavailableException(mode.disabledReason()));
             return write.result();
         }
-        queue.add(write);
-        // close() may have drained the queue between the check above and the add.
-        if (closed && queue.remove(write)) {
-            write.result().completeExceptionally(closedException());
+        return enqueue(write, write.result());
+    }
+
+    /**
+     * Accepts writes from now on (the replicated store's leader). Each batch the committer decides
+     * from now on goes to {@code replicatorOrNull} (when not null) before it is made durable
+     * locally; see {@link BatchReplicator} for what its failure does. Replaces an earlier
+     * replicator.
+     */
+    public void enableWrites(BatchReplicator replicatorOrNull) {
+        writeMode = WriteMode.enabled(replicatorOrNull);
+        LOG.info("Store {} accepts writes{}", description, replicatorOrNull == null ? "" : " (replicated)");
+    }
+
+    /**
+     * Refuses writes from now on: {@link #commit} and {@link #commitAsync} fail at once with a
+     * {@link StoreUnavailableException} carrying {@code reason}, and so do writes already queued
+     * when the committer reaches them. A batch the committer decided before this call (its
+     * replicator may be running) still completes either way: the replicator is where a leader
+     * that lost its term must refuse it. Replicated batches and snapshot installs are unaffected.
+     */
+    public void disableWrites(String reason) {
+        Objects.requireNonNull(reason, "reason");
+        writeMode = WriteMode.disabled(reason);
+        LOG.info("Store {} refuses writes: {}", description, reason);
+    }
+
+    /**
+     * Applies a batch that a leader decided and numbered (a follower's path); executed on the
+     * committer thread in queue order with commits and the other replica operations.
+     *
+     * <p>Changes at or below {@link #currentRevision()} are skipped, so a batch delivered again
+     * (whole or overlapping) is harmless. The batch must be consecutive and the remaining changes
+     * must start at {@code currentRevision() + 1}; otherwise the future fails with an
+     * {@link IllegalStateException} naming the expected and received revisions, and nothing is
+     * applied. An {@code UPDATED} or {@code DELETED} change without {@code previousValue} gets it
+     * from the local state (filtered watches need it), a {@code DELETED} one with an empty value
+     * gets the last value too, so a leader may send both lean.
+     *
+     * <p>The batch is made durable, then published exactly like a commit: index, history,
+     * watches, {@link #awaitRevision} waiters. Works whether writes are enabled or not.
+     *
+     * @return completes with the current revision afterwards; fails with a
+     *     {@link StoreUnavailableException} when it could not be made durable (nothing applied)
+     */
+    public CompletableFuture<Long> applyReplicated(List<Change> batch) {
+        Objects.requireNonNull(batch, "batch");
+        ReplicatedBatch task = new ReplicatedBatch(List.copyOf(batch), new CompletableFuture<>());
+        return enqueue(task, task.result());
+    }
+
+    /**
+     * Replaces the entire state with {@code items} at {@code revision}: a new follower, one the
+     * leader's log no longer reaches back to, or one that diverged and must be reset (its own
+     * revision may be above or below {@code revision}). Executed on the committer thread in queue
+     * order with commits and applies.
+     *
+     * <p>Afterwards the state is exactly {@code items}, {@link #currentRevision()} and
+     * {@link #compactedRevision()} are {@code revision}, the history is empty, and every open
+     * watch has been closed with a {@link RevisionCompactedException} so that its client lists
+     * again.
+     *
+     * <p>Crash safety (file stores): the complete new state (both checkpoints at
+     * {@code revision}, an empty journal) is written and forced in a fresh {@code state-<n>}
+     * directory inside the store directory, then switched to with the atomic rename of a
+     * {@code CURRENT} file that names it; only then is the old state deleted. A crash before the
+     * rename reopens the old state, after it the new one; opening deletes the other. The
+     * in-memory variant swaps its heap checkpoint.
+     *
+     * @param items every key of the new state, each with its own create and mod revisions (at
+     *     most {@code revision}); keys unique
+     * @return fails with {@link IllegalArgumentException} for bad input, with a
+     *     {@link StoreUnavailableException} when the state could not be replaced; the message
+     *     then says whether the old state is still in use or the store must install a snapshot
+     *     again (or be reopened) before it applies anything
+     */
+    public CompletableFuture<Void> installSnapshot(List<KeyValue> items, long revision) {
+        Objects.requireNonNull(items, "items");
+        List<KeyValue> copy = List.copyOf(items);
+        Set<String> keys = new HashSet<>();
+        for (KeyValue kv : copy) {
+            if (!keys.add(kv.key()) || kv.modRevision() > revision || kv.createRevision() > kv.modRevision()
+                    || kv.createRevision() < 1) {
+                return CompletableFuture.failedFuture(new IllegalArgumentException("snapshot item " + kv.key()
+                        + " is duplicated or its revisions (" + kv.createRevision() + ", " + kv.modRevision()
+                        + ") do not fit the snapshot revision " + revision));
+            }
         }
-        return write.result();
+        if (revision < 0) {
+            return CompletableFuture.failedFuture(new IllegalArgumentException("negative revision " + revision));
+        }
+        SnapshotInstall task = new SnapshotInstall(copy, revision, new CompletableFuture<>());
+        return enqueue(task, task.result());
+    }
+
+    /**
+     * Waits until {@link #currentRevision()} is at least {@code revision} (a follower's
+     * read-your-writes). Woken by each publish, not polling.
+     *
+     * @return true once reached; false when {@code timeout} passed or the store closed first
+     */
+    public boolean awaitRevision(long revision, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (revisionChanged) {
+            while (currentRevision < revision) {
+                long remaining = deadline - System.nanoTime();
+                if (remaining <= 0 || closed) {
+                    return false;
+                }
+                TimeUnit.NANOSECONDS.timedWait(revisionChanged, remaining);
+            }
+            return true;
+        }
+    }
+
+    /** Queues a task for the committer and returns its {@code result}; fails it at once when closed. */
+    private <R> CompletableFuture<R> enqueue(Task task, CompletableFuture<R> result) {
+        if (closed) {
+            result.completeExceptionally(closedException());
+            return result;
+        }
+        queue.add(task);
+        // close() may have drained the queue between the check above and the add.
+        if (closed && queue.remove(task)) {
+            result.completeExceptionally(closedException());
+        }
+        return result;
     }
 
     @Override
@@ -335,6 +564,9 @@ public final class MapDbStore implements Store, AutoCloseable {
             interrupted = true;
         }
         durable.close();
+        synchronized (revisionChanged) {
+            revisionChanged.notifyAll(); // awaitRevision gives up
+        }
         LOG.info("Store {} closed at revision {}", description, currentRevision);
         if (interrupted) {
             Thread.currentThread().interrupt();
@@ -348,18 +580,33 @@ public final class MapDbStore implements Store, AutoCloseable {
     // ---- the committer ----
 
     private void runCommitter() {
-        List<PendingWrite> batch = new ArrayList<>();
+        List<Task> drained = new ArrayList<>();
         try {
+            List<PendingWrite> batch = new ArrayList<>();
             while (true) {
-                PendingWrite first = queue.take();
-                if (first == SHUTDOWN) {
-                    return;
+                drained.add(queue.take());
+                queue.drainTo(drained, options.maxBatchSize() - 1);
+                boolean shutdown = false;
+                // Consecutive writes form one batch; any other task runs between batches, so
+                // everything takes effect in queue order.
+                for (Task task : drained) {
+                    if (task instanceof PendingWrite write) {
+                        batch.add(write);
+                        continue;
+                    }
+                    commitBatch(batch);
+                    batch.clear();
+                    if (task instanceof ReplicatedBatch replicated) {
+                        applyReplicatedNow(replicated);
+                    } else if (task instanceof SnapshotInstall install) {
+                        installSnapshotNow(install);
+                    } else {
+                        shutdown = true;
+                    }
                 }
-                batch.add(first);
-                queue.drainTo(batch, options.maxBatchSize() - 1);
-                boolean shutdown = batch.remove(SHUTDOWN);
                 commitBatch(batch);
                 batch.clear();
+                drained.clear();
                 if (shutdown) {
                     return;
                 }
@@ -369,9 +616,11 @@ public final class MapDbStore implements Store, AutoCloseable {
         } catch (Throwable t) {
             LOG.error("Store committer died; the store accepts no more writes", t);
             closed = true;
-            for (PendingWrite write : batch) {
-                write.result().completeExceptionally(
-                        new StoreUnavailableException("store committer failed: " + t, t));
+            for (Task task : drained) {
+                if (task.result() != null) { // a no-op for those already completed
+                    task.result().completeExceptionally(
+                            new StoreUnavailableException("store committer failed: " + t, t));
+                }
             }
         } finally {
             failQueued();
@@ -379,6 +628,15 @@ public final class MapDbStore implements Store, AutoCloseable {
     }
 
     private void commitBatch(List<PendingWrite> batch) {
+        if (batch.isEmpty()) {
+            return;
+        }
+        // Read once, on this thread: writes queued before disableWrites() fail here too.
+        WriteMode mode = writeMode;
+        if (!mode.enabled()) {
+            failAll(batch, new StoreUnavailableException(mode.disabledReason()));
+            return;
+        }
         List<Decision> decisions = decide(batch);
         List<Change> changes = new ArrayList<>(decisions.size());
         for (Decision decision : decisions) {
@@ -386,14 +644,27 @@ public final class MapDbStore implements Store, AutoCloseable {
                 changes.add(decision.change());
             }
         }
+        if (!changes.isEmpty() && mode.replicator() != null) {
+            try {
+                mode.replicator().replicate(Collections.unmodifiableList(changes));
+            } catch (RuntimeException e) {
+                LOG.warn("Store batch of {} changes from revision {} was not replicated; none is written ({})",
+                        changes.size(), changes.get(0).revision(), e.toString());
+                failAll(batch, e instanceof StoreException storeException ? storeException
+                        : new StoreUnavailableException("replication failed: " + e, e));
+                return;
+            }
+        }
         try {
             durable.apply(changes);
         } catch (Exception e) {
             LOG.error("Store commit of {} changes failed; none of them is published or acknowledged", changes.size(), e);
-            StoreUnavailableException failure =
-                    new StoreUnavailableException("store commit failed: " + e, e);
-            for (PendingWrite write : batch) {
-                write.result().completeExceptionally(failure);
+            failAll(batch, new StoreUnavailableException("store commit failed: " + e, e));
+            if (mode.replicator() != null && !changes.isEmpty()) {
+                // The followers have this batch and this store has not: reusing its revisions
+                // for other writes would fork the history.
+                disableWrites("the local commit of replicated revisions " + changes.get(0).revision() + ".."
+                        + changes.get(changes.size() - 1).revision() + " failed: " + e);
             }
             return;
         }
@@ -451,6 +722,108 @@ public final class MapDbStore implements Store, AutoCloseable {
         return null;
     }
 
+    private static void failAll(List<PendingWrite> batch, StoreException failure) {
+        for (PendingWrite write : batch) {
+            write.result().completeExceptionally(failure);
+        }
+    }
+
+    private void applyReplicatedNow(ReplicatedBatch task) {
+        List<Change> incoming = task.changes();
+        for (int i = 1; i < incoming.size(); i++) {
+            if (incoming.get(i).revision() != incoming.get(i - 1).revision() + 1) {
+                task.result().completeExceptionally(new IllegalStateException("replicated batch is not consecutive: revision "
+                        + incoming.get(i).revision() + " follows " + incoming.get(i - 1).revision()));
+                return;
+            }
+        }
+        long current = currentRevision;
+        int from = 0;
+        while (from < incoming.size() && incoming.get(from).revision() <= current) {
+            from++; // delivered before
+        }
+        if (from < incoming.size() && incoming.get(from).revision() != current + 1) {
+            task.result().completeExceptionally(new IllegalStateException("replicated batch does not continue this store:"
+                    + " expected revision " + (current + 1) + ", received " + incoming.get(from).revision()));
+            return;
+        }
+        List<Change> changes = withPreviousValues(incoming.subList(from, incoming.size()));
+        try {
+            durable.apply(changes);
+        } catch (Exception e) {
+            LOG.error("Store could not make replicated revisions durable; none is applied", e);
+            task.result().completeExceptionally(new StoreUnavailableException("replicated batch failed: " + e, e));
+            return;
+        }
+        publish(changes);
+        task.result().complete(currentRevision);
+    }
+
+    /** Fills what a leader may leave out from the local state, as changed by the batch's earlier changes. */
+    private List<Change> withPreviousValues(List<Change> changes) {
+        Map<String, KeyValue> batchState = new HashMap<>(); // value null: deleted in this batch
+        List<Change> filled = new ArrayList<>(changes.size());
+        for (Change change : changes) {
+            KeyValue before = batchState.containsKey(change.key()) ? batchState.get(change.key()) : index.get(change.key());
+            if (change.type() != Change.Type.CREATED && change.previousValue() == null && before != null) {
+                byte[] value = change.type() == Change.Type.DELETED && change.value().length == 0
+                        ? before.value() : change.value();
+                change = new Change(change.revision(), change.type(), change.key(), value, change.createRevision(),
+                        before.value());
+            }
+            batchState.put(change.key(), change.type() == Change.Type.DELETED ? null : change.toKeyValue());
+            filled.add(change);
+        }
+        return filled;
+    }
+
+    private void installSnapshotNow(SnapshotInstall task) {
+        Map<String, KeyValue> loaded = new HashMap<>();
+        try {
+            durable = durable.replace(task.items(), task.revision(), loaded);
+        } catch (DurableState.ReopenRequiredException e) {
+            LOG.error("Store {} installed (or may have installed) the snapshot at revision {} but cannot use it;"
+                    + " it applies nothing until a snapshot is installed again or it is reopened", description,
+                    task.revision(), e);
+            disableWrites("the store must be reopened: " + e.getMessage());
+            task.result().completeExceptionally(new StoreUnavailableException("snapshot install at revision "
+                    + task.revision() + " failed; install it again or reopen the store: " + e.getMessage(), e));
+            return;
+        } catch (IOException | RuntimeException e) {
+            LOG.error("Store {} could not install the snapshot at revision {}; the old state stays", description,
+                    task.revision(), e);
+            task.result().completeExceptionally(new StoreUnavailableException("snapshot install at revision "
+                    + task.revision() + " failed; the old state at revision " + currentRevision + " stays: " + e, e));
+            return;
+        }
+        publishSnapshot(loaded, task.revision());
+        LOG.info("Store {} replaced its state by a snapshot at revision {} with {} keys", description,
+                task.revision(), loaded.size());
+        task.result().complete(null);
+    }
+
+    /** Makes an installed snapshot visible; watches end, as they cannot be continued across it. */
+    private void publishSnapshot(Map<String, KeyValue> state, long revision) {
+        publishLock.writeLock().lock();
+        try {
+            index.clear();
+            index.putAll(state);
+            history.clear();
+            currentRevision = revision;
+            compactedRevision = revision;
+            RevisionCompactedException reason = new RevisionCompactedException(
+                    "the store's state was replaced by a snapshot at revision " + revision + "; list again");
+            for (StoreWatch watch : watches) {
+                watch.closeWith(reason);
+            }
+        } finally {
+            publishLock.writeLock().unlock();
+        }
+        synchronized (revisionChanged) {
+            revisionChanged.notifyAll();
+        }
+    }
+
     /** Makes a durable batch visible: index, revision, history, then the watches' queues. */
     private void publish(List<Change> changes) {
         if (changes.isEmpty()) {
@@ -486,16 +859,19 @@ public final class MapDbStore implements Store, AutoCloseable {
         } finally {
             publishLock.writeLock().unlock();
         }
+        synchronized (revisionChanged) {
+            revisionChanged.notifyAll();
+        }
         for (StoreWatch watch : touched) {
             watch.schedule();
         }
     }
 
     private void failQueued() {
-        PendingWrite write;
-        while ((write = queue.poll()) != null) {
-            if (write != SHUTDOWN) {
-                write.result().completeExceptionally(closedException());
+        Task task;
+        while ((task = queue.poll()) != null) {
+            if (task != SHUTDOWN) {
+                task.result().completeExceptionally(closedException());
             }
         }
     }
