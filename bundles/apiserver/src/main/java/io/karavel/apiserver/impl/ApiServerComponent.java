@@ -2,9 +2,12 @@ package io.karavel.apiserver.impl;
 
 import io.karavel.api.client.ManifestApplier;
 import io.karavel.api.client.ObjectClient;
+import io.karavel.api.cluster.ControlPlane;
+import io.karavel.api.controller.LeaderElection;
 import io.karavel.api.store.Store;
 import io.karavel.apiserver.api.ApiServerRuntime;
 import io.karavel.apiserver.api.ApiServerStatus;
+import io.karavel.apiserver.impl.cluster.ControlPlaneServices;
 import io.karavel.apiserver.impl.service.ServiceNetworkSettings;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -14,6 +17,8 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
@@ -22,7 +27,9 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 /**
  * Runs the {@link ApiServer} inside Karaf: started when a {@link Store} is bound and the
  * configuration {@code io.karavel.apiserver} is read, stopped on deactivation. A better-ranked
- * store (or a {@code store.target} change) restarts it on that store (GREEDY).
+ * store (or a {@code store.target} change) restarts it on that store (GREEDY). On one of several
+ * masters it also follows the replicated store's {@link ControlPlane} (for {@code /readyz} and
+ * {@code /karavel/v1/cluster}) and {@link LeaderElection} (the periodic repair runs on the leader).
  */
 @Component(name = "io.karavel.apiserver", configurationPid = "io.karavel.apiserver", service = ApiServerRuntime.class, immediate = true)
 @Designate(ocd = ApiServerComponent.Config.class)
@@ -63,9 +70,20 @@ public final class ApiServerComponent implements ApiServerRuntime {
         String store_target() default "(objectClass=io.karavel.api.store.Store)";
     }
 
+    /**
+     * The HA services of a replicated store; absent on a single master. Dynamic: they may come
+     * after the store (or be replaced) without restarting the server, which reads them per use.
+     */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    private volatile ControlPlane controlPlane;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    private volatile LeaderElection leaderElection;
+
     private final ApiServer server;
-    private final ServiceRegistration<ObjectClient> objectClient;
-    private final ServiceRegistration<ManifestApplier> manifestApplier;
+    private final BundleContext context;
+    private ServiceRegistration<ObjectClient> objectClient;
+    private ServiceRegistration<ManifestApplier> manifestApplier;
 
     @Activate
     public ApiServerComponent(
@@ -76,8 +94,24 @@ public final class ApiServerComponent implements ApiServerRuntime {
         ServiceNetworkSettings services = ServiceNetworkSettings.of(config.service_cluster_ip_range(), config.service_node_port_range())
                 .withRepair(Duration.ofSeconds(config.service_repair_interval()), ServiceNetworkSettings.DEFAULT_REPAIR_GRACE);
         this.server = new ApiServer(store, new ApiServerSettings(config.host(), config.port(), kubeconfigPath(config.kubeconfig_path()))
-                .withServices(services));
-        server.start();
+                .withServices(services), new ControlPlaneServices(() -> controlPlane, () -> leaderElection));
+        this.context = context;
+    }
+
+    /**
+     * Opens the server once DS has injected the dynamic references (after the constructor): the
+     * startup must already see a LeaderElection that is there, or it would take this master for
+     * the leader.
+     */
+    @Activate
+    void activate() throws Exception {
+        // not start(): the startup writes wait for a leader on an HA master, in the background
+        try {
+            server.open();
+        } catch (Exception e) {
+            server.close(); // DS calls no deactivate after a failed activate
+            throw e;
+        }
         // Registered by hand rather than as further DS service interfaces: the client and the
         // manifest applier belong to this server instance and must come and go with it (a store
         // swap restarts all of them).

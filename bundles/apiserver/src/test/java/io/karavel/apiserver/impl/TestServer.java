@@ -2,6 +2,8 @@ package io.karavel.apiserver.impl;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.karavel.api.store.Store;
+import io.karavel.apiserver.impl.cluster.ControlPlaneServices;
 import io.karavel.store.mapdb.impl.MapDbStore;
 import java.io.IOException;
 import java.net.URI;
@@ -10,6 +12,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 
 /** An API server on a free loopback port over an in-memory MapDB store, with a small HTTP client. */
 final class TestServer implements AutoCloseable {
@@ -17,6 +20,8 @@ final class TestServer implements AutoCloseable {
 
     final MapDbStore store;
     final ApiServer server;
+    /** Completes when the server is ready. */
+    final CompletableFuture<Void> ready;
     final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     TestServer(MapDbStore.Options options, Path kubeconfig) throws Exception {
@@ -24,9 +29,23 @@ final class TestServer implements AutoCloseable {
     }
 
     TestServer(ApiServerSettings settings, MapDbStore.Options options) throws Exception {
-        store = MapDbStore.openInMemory(options);
-        server = new ApiServer(store, settings);
-        server.start();
+        this(MapDbStore.openInMemory(options), null, settings, ControlPlaneServices.standalone(), true);
+    }
+
+    /**
+     * A server as one of several masters would run it.
+     *
+     * @param served what the server uses, e.g. a wrapper of {@code store} that refuses writes; null: {@code store}
+     * @param awaitReady false: return once it listens, with the startup writes still running
+     */
+    TestServer(MapDbStore store, Store served, ApiServerSettings settings, ControlPlaneServices controlPlane, boolean awaitReady)
+            throws Exception {
+        this.store = store;
+        this.server = new ApiServer(served == null ? store : served, settings, controlPlane);
+        this.ready = server.open();
+        if (awaitReady) {
+            ready.get();
+        }
     }
 
     TestServer() throws Exception {

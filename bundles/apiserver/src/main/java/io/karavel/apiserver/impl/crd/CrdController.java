@@ -11,6 +11,7 @@ import io.karavel.api.store.ListResult;
 import io.karavel.api.store.Store;
 import io.karavel.api.store.StoreException;
 import io.karavel.api.store.StoreKeys;
+import io.karavel.api.store.StoreUnavailableException;
 import io.karavel.api.store.Watch;
 import io.karavel.api.store.WatchListener;
 import io.karavel.apiserver.impl.registry.ResourceRegistry;
@@ -20,6 +21,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -45,6 +47,12 @@ import org.slf4j.LoggerFactory;
  *
  * <p>All work runs on one thread, in the order of the store's changes: the watch listener only
  * queues.
+ *
+ * <p>Every master runs this controller (each serves the CRDs from its replica), so every master
+ * writes the same status and deletes the same objects: the writes are compare-and-swap and
+ * idempotent, and the first to land wins. A write the store refuses for want of a leader is
+ * retried with a bounded back-off (re-reading the CRD then), so a CRD created just before a
+ * leader change still becomes Established.
  */
 public final class CrdController implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(CrdController.class);
@@ -52,6 +60,8 @@ public final class CrdController implements AutoCloseable {
     public static final String PLURAL = "customresourcedefinitions";
     private static final String PREFIX = StoreKeys.resourcePrefix(GROUP, PLURAL);
     private static final int MAX_STATUS_RETRIES = 5;
+    private static final long FIRST_RETRY_MILLIS = 200;
+    private static final long MAX_RETRY_MILLIS = 10_000;
 
     private final Store store;
     private final ResourceRegistry registry;
@@ -118,8 +128,13 @@ public final class CrdController implements AutoCloseable {
         Set<String> present = new HashSet<>();
         for (KeyValue kv : list.items()) {
             JsonNode crd = Json.readObject(kv.value());
-            present.add(crd.path("metadata").path("name").asText());
-            reconcile(crd);
+            String name = crd.path("metadata").path("name").asText();
+            present.add(name);
+            try {
+                reconcile(crd);
+            } catch (StoreUnavailableException e) {
+                retryReconcile(name, 1, e);
+            }
         }
         Set<String> served = new LinkedHashSet<>();
         for (ResourceType t : registry.all()) {
@@ -134,13 +149,49 @@ public final class CrdController implements AutoCloseable {
 
     private void handle(Change change) {
         try {
+            JsonNode crd = Json.readObject(change.value());
             if (change.type() == Change.Type.DELETED) {
-                removed(Json.readObject(change.value()).path("metadata").path("name").asText());
+                removed(crd.path("metadata").path("name").asText()); // its purge retries by itself
             } else {
-                reconcile(Json.readObject(change.value()));
+                try {
+                    reconcile(crd);
+                } catch (StoreUnavailableException e) {
+                    retryReconcile(crd.path("metadata").path("name").asText(), 1, e);
+                }
             }
         } catch (RuntimeException e) {
             LOG.warn("CRD change {} of {} failed", change.type(), change.key(), e);
+        }
+    }
+
+    /** Reconciles the CRD as stored now, after a back-off; again later while the store refuses writes. */
+    private void retryReconcile(String name, int attempt, StoreUnavailableException why) {
+        if (attempt == 1) {
+            LOG.info("CustomResourceDefinition {}: the store refused its status ({}); retrying", name, why.getMessage());
+        }
+        later(attempt, () -> {
+            try {
+                Optional<KeyValue> kv = store.get(StoreKeys.key(GROUP, PLURAL, null, name));
+                if (kv.isPresent()) {
+                    reconcile(Json.readObject(kv.get().value()));
+                } // gone meanwhile: its deletion was handled
+            } catch (StoreUnavailableException e) {
+                retryReconcile(name, attempt + 1, e);
+            } catch (RuntimeException e) {
+                LOG.warn("CustomResourceDefinition {}: reconciling failed", name, e);
+            }
+        });
+    }
+
+    private void later(int attempt, Runnable task) {
+        if (closed) {
+            return;
+        }
+        long delay = Math.min(FIRST_RETRY_MILLIS << Math.min(attempt - 1, 16), MAX_RETRY_MILLIS);
+        try {
+            executor.schedule(task, delay, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            // closing
         }
     }
 
@@ -200,6 +251,11 @@ public final class CrdController implements AutoCloseable {
 
     /** The CRD is gone: stop serving its types, then delete its objects. */
     private void removed(String name) {
+        purge(name, unserve(name), 1);
+    }
+
+    /** Stops serving the CRD's types; returns the key prefixes of its objects no other CRD serves. */
+    private Set<String> unserve(String name) {
         List<ResourceType> types = owned(name);
         types.forEach(t -> registry.unregister(t.group(), t.version(), t.plural()));
         Set<String> prefixes = new LinkedHashSet<>();
@@ -209,16 +265,38 @@ public final class CrdController implements AutoCloseable {
                 prefixes.add(StoreKeys.resourcePrefix(t.group(), t.plural()));
             }
         }
-        for (String prefix : prefixes) {
+        return prefixes;
+    }
+
+    /** Deletes every object under {@code prefixes}; from a prefix the store refuses on, retries later. */
+    private void purge(String name, Set<String> prefixes, int attempt) {
+        List<String> remaining = new ArrayList<>(prefixes);
+        if (attempt > 1) {
+            // re-created meanwhile (a retry comes seconds later): its objects are wanted again
+            registry.all().forEach(t -> remaining.remove(StoreKeys.resourcePrefix(t.group(), t.plural())));
+        }
+        while (!remaining.isEmpty()) {
+            String prefix = remaining.get(0);
             int deleted = 0;
-            for (KeyValue kv : store.list(prefix, null, 0).items()) {
-                try {
-                    store.delete(kv.key(), 0);
-                    deleted++;
-                } catch (KeyNotFoundException e) {
-                    // deleted meanwhile
+            try {
+                for (KeyValue kv : store.list(prefix, null, 0).items()) {
+                    try {
+                        store.delete(kv.key(), 0);
+                        deleted++;
+                    } catch (KeyNotFoundException e) {
+                        // deleted meanwhile
+                    }
                 }
+            } catch (StoreUnavailableException e) {
+                if (attempt == 1) {
+                    LOG.info("CustomResourceDefinition {} deleted: the store refused removing its objects ({}); retrying",
+                            name, e.getMessage());
+                }
+                Set<String> rest = new LinkedHashSet<>(remaining);
+                later(attempt, () -> purge(name, rest, attempt + 1));
+                return;
             }
+            remaining.remove(0);
             LOG.info("CustomResourceDefinition {} deleted: removed {} objects under {}", name, deleted, prefix);
         }
     }

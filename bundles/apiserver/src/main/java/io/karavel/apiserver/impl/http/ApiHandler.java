@@ -6,6 +6,7 @@ import io.karavel.api.store.StoreUnavailableException;
 import io.karavel.apiserver.impl.auth.Authenticator;
 import io.karavel.apiserver.impl.auth.Authorizer;
 import io.karavel.apiserver.impl.auth.UserInfo;
+import io.karavel.apiserver.impl.cluster.ClusterStatusEndpoint;
 import io.karavel.apiserver.impl.discovery.Discovery;
 import io.karavel.apiserver.impl.discovery.OpenApiV3;
 import io.karavel.apiserver.impl.manifest.ManifestEndpoint;
@@ -28,7 +29,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.function.BooleanSupplier;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
@@ -58,10 +58,11 @@ public final class ApiHandler extends Handler.Abstract {
     private final Authorizer authorizer;
     private final Executor executor;
     private final ScheduledExecutorService scheduler;
-    private final BooleanSupplier ready;
+    private final Readyz readyz;
     private final java.time.Duration bookmarkInterval;
     private final PodStreamProxy podStreams;
     private final ManifestEndpoint manifests;
+    private final ClusterStatusEndpoint cluster;
 
     public ApiHandler(
             ResourceRegistry registry,
@@ -70,11 +71,13 @@ public final class ApiHandler extends Handler.Abstract {
             Authorizer authorizer,
             Executor executor,
             ScheduledExecutorService scheduler,
-            BooleanSupplier ready,
+            Readyz readyz,
             java.time.Duration bookmarkInterval,
             PodStreamProxy podStreams,
-            ManifestEndpoint manifests) {
+            ManifestEndpoint manifests,
+            ClusterStatusEndpoint cluster) {
         this.manifests = manifests;
+        this.cluster = cluster;
         this.bookmarkInterval = bookmarkInterval;
         this.podStreams = podStreams;
         this.registry = registry;
@@ -85,7 +88,7 @@ public final class ApiHandler extends Handler.Abstract {
         this.authorizer = authorizer;
         this.executor = executor;
         this.scheduler = scheduler;
-        this.ready = ready;
+        this.readyz = readyz;
     }
 
     @Override
@@ -103,8 +106,13 @@ public final class ApiHandler extends Handler.Abstract {
                 manifests.handle(request, response, callback, query, user);
                 return true;
             }
+            if (ClusterStatusEndpoint.serves(path)) {
+                // authorized above as a non-resource request (get on its path), like /readyz
+                writeJson(response, callback, 200, cluster.get(method), List.of());
+                return true;
+            }
             if (!info.resourceRequest()) {
-                handleNonResource(request, response, callback, path, method);
+                handleNonResource(request, response, callback, path, method, query);
                 return true;
             }
             handleResource(request, response, callback, info, query, user);
@@ -122,7 +130,8 @@ public final class ApiHandler extends Handler.Abstract {
         return true;
     }
 
-    private void handleNonResource(Request request, Response response, Callback callback, String path, String method) {
+    private void handleNonResource(
+            Request request, Response response, Callback callback, String path, String method, Map<String, String> query) {
         if (!method.equals("GET") && !method.equals("HEAD")) {
             throw ApiException.methodNotAllowed("the server does not allow this method on the requested resource");
         }
@@ -131,11 +140,8 @@ public final class ApiHandler extends Handler.Abstract {
             case "/version" -> writeJson(response, callback, 200, discovery.version(), List.of());
             case "/healthz", "/livez" -> writeText(response, callback, 200, "ok");
             case "/readyz" -> {
-                if (ready.getAsBoolean()) {
-                    writeText(response, callback, 200, "ok");
-                } else {
-                    writeText(response, callback, 503, "[-]karavel-ready failed: not ready yet");
-                }
+                Readyz.Answer answer = readyz.answer(query.containsKey("verbose"));
+                writeText(response, callback, answer.code(), answer.text());
             }
             case "/api", "/apis" -> {
                 boolean core = p.equals("/api");

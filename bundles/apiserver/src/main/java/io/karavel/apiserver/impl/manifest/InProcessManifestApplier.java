@@ -117,9 +117,16 @@ public final class InProcessManifestApplier implements ManifestApplier {
         if (options.atomic()) {
             applyAtomically(run, order);
         } else {
+            String unavailable = null;
             for (Item item : order) {
-                if (item.result == null) {
+                if (item.result == null && unavailable != null) {
+                    // the store refuses writes (no leader): each further object would wait for it to say so again
+                    item.result = item.result(Outcome.FAILED, "not attempted: " + unavailable, 503);
+                } else if (item.result == null) {
                     item.result = applyOne(run, item, options.dryRun());
+                    if (item.result.outcome() == Outcome.FAILED && item.result.code() == 503) {
+                        unavailable = item.result.message();
+                    }
                 }
             }
         }

@@ -1,6 +1,7 @@
 package io.karavel.apiserver.impl.manifest;
 
 import io.karavel.api.client.ManifestApplier.Options;
+import io.karavel.api.client.ManifestApplier.Outcome;
 import io.karavel.api.client.ManifestApplier.Report;
 import io.karavel.apiserver.impl.auth.Authorizer;
 import io.karavel.apiserver.impl.auth.UserInfo;
@@ -25,8 +26,9 @@ import org.eclipse.jetty.util.Callback;
  * so) with {@link InProcessManifestApplier} as the authenticated caller. Query parameters:
  * {@code namespace} (for objects naming none), {@code atomic=true}, {@code dryRun=All},
  * {@code fieldManager}, {@code output=text}. Answers 200 with the report when every object
- * succeeded, 422 with the same report when some failed, 400 (a {@code Status}) when the body is
- * not YAML or JSON at all. Outside the {@code /api} and {@code /apis} trees, so discovery does
+ * succeeded, 422 with the same report when some failed, 503 with the same report when the store
+ * refused writes (no leader: the objects after the first refused one are not attempted), 400 (a
+ * {@code Status}) when the body is not YAML or JSON at all. Outside the {@code /api} and {@code /apis} trees, so discovery does
  * not see it.
  */
 public final class ManifestEndpoint {
@@ -78,7 +80,9 @@ public final class ManifestEndpoint {
             }
             return;
         }
-        int code = report.succeeded() ? 200 : 422;
+        // 503 when the store refused writes (no leader): the caller may retry, here or on another master
+        boolean unavailable = report.results().stream().anyMatch(r -> r.outcome() == Outcome.FAILED && r.code() == 503);
+        int code = report.succeeded() ? 200 : unavailable ? 503 : 422;
         if (text) {
             write(response, callback, code, "text/plain; charset=utf-8", ManifestReports.toText(report, options.dryRun()));
         } else {
