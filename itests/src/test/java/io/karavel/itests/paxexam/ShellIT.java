@@ -294,5 +294,10 @@ public class ShellIT extends KaravelKarafTestSupport {
             assertEquals("io.karavel.controllers", row.get(1));
             assertEquals("running", row.get(2));
         }
+
+        // a single master: no replicated store, so no control plane to list
+        String cluster = succeed("karavel:cluster-status").output();
+        assertTrue(cluster, cluster.startsWith("standalone master (no HA control plane)  revision: "));
+        assertTrue(cluster, cluster.contains("  api-url: http://"));
     }
 }

@@ -12,12 +12,16 @@ import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.karavel.api.client.ObjectClient;
+import io.karavel.api.cluster.ControlPlaneStatus;
+import io.karavel.api.cluster.MasterStatus;
+import io.karavel.api.cluster.Role;
 import io.karavel.apiserver.impl.ApiServer;
 import io.karavel.apiserver.impl.ApiServerSettings;
 import io.karavel.store.mapdb.impl.MapDbStore;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -241,5 +245,47 @@ class CommandsTest {
         assertThat(rows.get(0)).containsExactly("NAME", "STATUS", "ROLES", "RUNTIME", "PODS", "VERSION", "AGE");
         assertThat(rows.get(1)[0]).isEqualTo("n1");
         assertThat(rows.get(1)[3]).isEqualTo("process");
+    }
+
+    @Test
+    void clusterStatusShowsTheLeaderAndEveryMaster() throws Exception {
+        Instant now = Instant.parse("2026-11-26T10:00:00Z");
+        ControlPlaneStatus follower = new ControlPlaneStatus("m2", Role.FOLLOWER, 1040, "m1", 1043, 7, List.of(
+                new MasterStatus("m1", "127.0.0.1:5701", "http://127.0.0.1:6443", Role.LEADER, 1043, now.minusSeconds(1).toEpochMilli()),
+                new MasterStatus("m2", "127.0.0.1:5702", "http://127.0.0.1:6444", Role.FOLLOWER, 1038, now.minusSeconds(2).toEpochMilli()),
+                new MasterStatus("m3", "127.0.0.1:5703", "", Role.CATCHING_UP, 900, now.minusSeconds(200).toEpochMilli())));
+        assertThat(ClusterStatusCommand.render(follower, now)).isEqualTo("""
+                leader: m1  term: 7
+                NAME   ROLE          REVISION   LAG   CLUSTER-ADDRESS   API-URL                 LAST-SEEN
+                m1     LEADER        1043       0     127.0.0.1:5701    http://127.0.0.1:6443   1s
+                m2*    FOLLOWER      1040       3     127.0.0.1:5702    http://127.0.0.1:6444   2s
+                m3     CATCHING_UP   900        143   127.0.0.1:5703    <none>                  3m20s
+                """);
+
+        ControlPlaneStatus leaderless = new ControlPlaneStatus("m2", Role.UNAVAILABLE, 1043, "", 1043, 0, List.of(
+                new MasterStatus("m2", "127.0.0.1:5702", "http://127.0.0.1:6444", Role.UNAVAILABLE, 1043, now.toEpochMilli())));
+        assertThat(ClusterStatusCommand.render(leaderless, now).lines()).containsExactly(
+                "leader: none",
+                "NAME   ROLE          REVISION   LAG         CLUSTER-ADDRESS   API-URL                 LAST-SEEN",
+                "m2*    UNAVAILABLE   1043       <unknown>   127.0.0.1:5702    http://127.0.0.1:6444   0s");
+
+        ClusterStatusCommand command = new ClusterStatusCommand();
+        command.controlPlane = () -> follower;
+        List<String[]> rows = rows(run(command));
+        assertThat(rows.get(0)).containsExactly("leader: m1", "term: 7");
+        assertThat(rows.get(1)).containsExactly(ClusterStatusCommand.HEADERS.toArray(String[]::new));
+        assertThat(rows.get(3)[0]).isEqualTo("m2*");
+    }
+
+    @Test
+    void clusterStatusOfASingleMasterIsOneLine() throws Exception {
+        ClusterStatusCommand command = new ClusterStatusCommand();
+        command.store = store;
+        assertThat(run(command)).isEqualTo("standalone master (no HA control plane)  revision: " + store.currentRevision() + "\n");
+        assertThat(ClusterStatusCommand.standalone(42, "http://127.0.0.1:6443"))
+                .isEqualTo("standalone master (no HA control plane)  revision: 42  api-url: http://127.0.0.1:6443");
+        command.store = null;
+        assertThatThrownBy(() -> run(command)).hasMessage("error: karavel:cluster-status needs a master's store, which runs in"
+                + " the master and all-in-one profiles; this instance has none");
     }
 }
