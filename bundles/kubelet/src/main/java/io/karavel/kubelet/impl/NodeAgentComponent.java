@@ -48,8 +48,10 @@ public final class NodeAgentComponent {
         @AttributeDefinition(name = "node.name", description = "Name of the Node; empty: this host's name")
         String node_name() default "";
 
-        @AttributeDefinition(name = "api.server", description = "URL of the API server, e.g. http://10.0.0.1:6443;"
-                + " empty: the local one, http://127.0.0.1:<api.port>")
+        @AttributeDefinition(name = "api.server", description = "URL of the API server, e.g. http://10.0.0.1:6443,"
+                + " or a comma-separated list of the URLs of all masters of an HA control plane, the preferred"
+                + " one first: the client stays on one and moves to the next when it is unreachable or answers"
+                + " 503; empty: the local one, http://127.0.0.1:<api.port>")
         String api_server() default "";
 
         @AttributeDefinition(name = "api.port", description = "Port of the local API server, used when api.server is empty")
@@ -194,8 +196,8 @@ public final class NodeAgentComponent {
 
     private synchronized void start(Config config) throws Exception {
         this.config = config;
-        String apiServer = NodeClients.apiServerUrl(config.api_server(), config.api_port());
-        this.client = NodeClients.forApiServer(apiServer);
+        List<String> apiServers = NodeClients.apiServerUrls(config.api_server(), config.api_port());
+        this.client = NodeClients.forApiServers(apiServers);
         this.services = new ServiceCache(client);
         NodeAgentSettings settings = settings(config);
         int hollow = config.simulated_nodes();
@@ -212,7 +214,7 @@ public final class NodeAgentComponent {
             agent.start();
         }
         LOG.info("node agent started: {} node(s), runtime.target {}, API server {}", agents.size(),
-                config.runtime_target(), apiServer);
+                config.runtime_target(), String.join(", ", apiServers));
     }
 
 

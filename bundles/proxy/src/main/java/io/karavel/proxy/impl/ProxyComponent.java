@@ -35,8 +35,10 @@ public final class ProxyComponent implements ServiceNetwork {
     @ObjectClassDefinition(name = "Karavel service proxy", description = "Serves Services on this node and the"
             + " cluster DNS")
     public @interface Config {
-        @AttributeDefinition(name = "api.server", description = "URL of the API server, e.g. http://10.0.0.1:6443;"
-                + " empty: the local one, http://127.0.0.1:<api.port>")
+        @AttributeDefinition(name = "api.server", description = "URL of the API server, e.g. http://10.0.0.1:6443,"
+                + " or a comma-separated list of the URLs of all masters of an HA control plane, the preferred"
+                + " one first: the client stays on one and moves to the next when it is unreachable or answers"
+                + " 503; empty: the local one, http://127.0.0.1:<api.port>")
         String api_server() default "";
 
         @AttributeDefinition(name = "api.port", description = "Port of the local API server, used when api.server is empty")
@@ -108,14 +110,15 @@ public final class ProxyComponent implements ServiceNetwork {
             LOG.info("service proxy disabled (enabled = false): no Service or cluster DNS served here");
             return;
         }
+        // parsed before anything is set up: a bad list fails the activation with nothing to undo
+        List<String> apiServers = NodeClients.apiServerUrls(config.api_server(), config.api_port());
         this.route = settings.bridgeRange() == null ? null : LocalRoute.ensure(settings.bridgeRange());
         if (route == null) {
             settings = settings.withBridgeRange(null);
         }
         this.addresses = new ServiceAddresses(settings.bridgeRange());
-        String apiServer = NodeClients.apiServerUrl(config.api_server(), config.api_port());
         this.transport = Transport.create(Math.max(1, config.worker_threads()), true);
-        this.client = NodeClients.forApiServer(apiServer);
+        this.client = NodeClients.forApiServers(apiServers);
         this.proxy = new ServiceProxy(settings, client, transport, addresses);
         try {
             proxy.start();
@@ -123,7 +126,7 @@ public final class ProxyComponent implements ServiceNetwork {
             deactivate(); // DS does not call @Deactivate for a component whose activation failed
             throw e;
         }
-        LOG.info("service proxy started: API server {}, NodePorts on {}, bridge side {}", apiServer,
+        LOG.info("service proxy started: API server {}, NodePorts on {}, bridge side {}", String.join(", ", apiServers),
                 config.nodeport_addresses(), settings.bridgeRange() == null ? "off" : settings.bridgeRange());
     }
 
