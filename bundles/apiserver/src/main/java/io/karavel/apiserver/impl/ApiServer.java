@@ -220,7 +220,7 @@ public final class ApiServer implements AutoCloseable {
                 }),
                 new StartupWrites.Phase("writing the kubeconfig", () -> {
                     if (settings.kubeconfigPath() != null) {
-                        Kubeconfig.write(settings.kubeconfigPath(), url);
+                        Kubeconfig.write(settings.kubeconfigPath(), url, settings.kubeconfigServers());
                     }
                 })), startupExecutor, STARTUP_FIRST_RETRY, STARTUP_MAX_RETRY);
         return startup.start().thenRun(this::startServiceRepair);

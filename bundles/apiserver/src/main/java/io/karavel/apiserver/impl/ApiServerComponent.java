@@ -11,6 +11,8 @@ import io.karavel.apiserver.impl.cluster.ControlPlaneServices;
 import io.karavel.apiserver.impl.service.ServiceNetworkSettings;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.annotations.Activate;
@@ -48,6 +50,13 @@ public final class ApiServerComponent implements ApiServerRuntime {
                 description = "Where to write the admin kubeconfig once ready; relative paths are resolved"
                         + " against the karaf.base system property. Empty: write none.")
         String kubeconfig_path() default "etc/kubeconfig";
+
+        @AttributeDefinition(
+                name = "kubeconfig.servers",
+                description = "Comma-separated API URLs of all masters of an HA control plane: the kubeconfig then"
+                        + " has a cluster and context per master, karavel for this one (the current context) and"
+                        + " karavel-<n> for the n-th URL of the list otherwise. Empty: this master only.")
+        String kubeconfig_servers() default "";
 
         @AttributeDefinition(
                 name = "service.cluster.ip.range",
@@ -94,7 +103,8 @@ public final class ApiServerComponent implements ApiServerRuntime {
         ServiceNetworkSettings services = ServiceNetworkSettings.of(config.service_cluster_ip_range(), config.service_node_port_range())
                 .withRepair(Duration.ofSeconds(config.service_repair_interval()), ServiceNetworkSettings.DEFAULT_REPAIR_GRACE);
         this.server = new ApiServer(store, new ApiServerSettings(config.host(), config.port(), kubeconfigPath(config.kubeconfig_path()))
-                .withServices(services), new ControlPlaneServices(() -> controlPlane, () -> leaderElection));
+                .withServices(services).withKubeconfigServers(kubeconfigServers(config.kubeconfig_servers())),
+                new ControlPlaneServices(() -> controlPlane, () -> leaderElection));
         this.context = context;
     }
 
@@ -117,6 +127,12 @@ public final class ApiServerComponent implements ApiServerRuntime {
         // swap restarts all of them).
         this.objectClient = context.registerService(ObjectClient.class, server.objectClient(), null);
         this.manifestApplier = context.registerService(ManifestApplier.class, server.manifestApplier(), null);
+    }
+
+    /** The {@code kubeconfig.servers} list: its non-blank entries, trimmed. */
+    static List<String> kubeconfigServers(String configured) {
+        return configured == null ? List.of()
+                : Arrays.stream(configured.split(",")).map(String::trim).filter(url -> !url.isEmpty()).toList();
     }
 
     static Path kubeconfigPath(String configured) {
