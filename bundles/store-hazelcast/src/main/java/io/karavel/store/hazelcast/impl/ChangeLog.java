@@ -6,8 +6,8 @@ final class ChangeLog {
 
     /** Sequence number → {@link LogEntry}. */
     static final String LOG_MAP = "karavel-log";
-    /** The single {@link LogHead}. */
-    static final String HEAD_MAP = "karavel-log-head";
+    /** The {@link LogHead}: a CP (Raft) atomic reference, not a map. */
+    static final String HEAD_REF = "karavel-log-head";
     /** Master name → {@link MemberReport}. */
     static final String MASTERS_MAP = "karavel-masters";
 }

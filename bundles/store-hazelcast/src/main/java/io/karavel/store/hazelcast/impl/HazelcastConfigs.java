@@ -66,10 +66,10 @@ final class HazelcastConfigs {
 
         // Every master keeps every entry (sync backups), so a leader's death loses no appended batch.
         int backups = Math.min(6, settings.members().size() - 1);
-        for (String name : new String[] {ChangeLog.LOG_MAP, ChangeLog.HEAD_MAP, ChangeLog.MASTERS_MAP}) {
+        for (String name : new String[] {ChangeLog.LOG_MAP, ChangeLog.MASTERS_MAP}) {
             MapConfig map = new MapConfig(name).setBackupCount(backups).setAsyncBackupCount(0);
-            // After a split heals, the side that kept the cluster wins: a deposed leader's log
-            // and head must never overwrite the current ones.
+            // After a split heals, the side that kept the cluster wins: entries a cut-off master
+            // holds must never overwrite the current ones.
             map.setMergePolicyConfig(new MergePolicyConfig(DiscardMergePolicy.class.getName(), 100));
             config.addMapConfig(map);
         }

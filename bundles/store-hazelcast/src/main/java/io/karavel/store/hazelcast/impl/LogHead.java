@@ -3,9 +3,9 @@ package io.karavel.store.hazelcast.impl;
 import java.io.Serializable;
 
 /**
- * The one record that orders the replicated change log (key {@value #KEY} of map
- * {@value ChangeLog#HEAD_MAP}). Every append reserves its sequence number here first, in an
- * entry processor that also checks the leader's fencing token, so a deposed leader cannot append.
+ * The one record that orders the replicated change log (the CP reference
+ * {@value ChangeLog#HEAD_REF}). Every append reserves its sequence number here first, in a Raft
+ * commit that also checks the leader's fencing token, so a deposed leader cannot append.
  *
  * @param generation identifies this log: a new one starts when the whole cluster restarted and
  *     the log (kept only in the masters' memory) was lost
@@ -20,8 +20,6 @@ import java.io.Serializable;
 record LogHead(String generation, long token, String leaderUuid, String leaderName, long firstSeq, long nextSeq,
         long baseRevision, long lastRevision) implements Serializable {
     private static final long serialVersionUID = 1L;
-
-    static final String KEY = "head";
 
     LogHead withTerm(long newToken, String uuid, String name) {
         return new LogHead(generation, newToken, uuid, name, firstSeq, nextSeq, baseRevision, lastRevision);

@@ -10,6 +10,7 @@ import com.hazelcast.core.IndeterminateOperationStateException;
 import com.hazelcast.core.MemberLeftException;
 import com.hazelcast.cp.CPGroup;
 import com.hazelcast.cp.CPMember;
+import com.hazelcast.cp.IAtomicReference;
 import com.hazelcast.cp.CPSubsystemManagementService;
 import com.hazelcast.cp.lock.FencedLock;
 import com.hazelcast.cp.session.CPSession;
@@ -118,7 +119,8 @@ final class ReplicatedStore implements Store, LeaderElection, ControlPlane, Auto
     private final long startedAtNanos = System.nanoTime();
 
     private volatile HazelcastInstance hazelcast;
-    private volatile IMap<String, LogHead> heads;
+    /** The log's head: a CP (Raft) reference, linearizable. */
+    private volatile IAtomicReference<LogHead> heads;
     private volatile IMap<Long, LogEntry> log;
     private volatile IMap<String, MemberReport> masters;
     private volatile FencedLock lock;
@@ -162,7 +164,7 @@ final class ReplicatedStore implements Store, LeaderElection, ControlPlane, Auto
                 instance.shutdown();
                 return;
             }
-            heads = instance.getMap(ChangeLog.HEAD_MAP);
+            heads = instance.getCPSubsystem().getAtomicReference(ChangeLog.HEAD_REF);
             log = instance.getMap(ChangeLog.LOG_MAP);
             masters = instance.getMap(ChangeLog.MASTERS_MAP);
             lock = instance.getCPSubsystem().getLock(HazelcastConfigs.LEADER_LOCK);
@@ -337,36 +339,19 @@ final class ReplicatedStore implements Store, LeaderElection, ControlPlane, Auto
     }
 
     /**
-     * Reserves the batch's sequence number. A master leaving during the call makes its outcome
-     * indeterminate (a backup did not answer): the head then tells whether it took effect, since
-     * only this leader reserves under its token. Retried a few times, so that a follower's death
-     * does not depose the leader.
+     * Reserves the batch's sequence number in the head (a Raft commit that refuses a fenced token
+     * or a batch that does not continue the log).
      */
     private long reserve(long term, long first, long last) {
-        for (int attempt = 1; ; attempt++) {
-            try {
-                return heads.executeOnKey(LogHead.KEY, new HeadProcessors.Reserve(term, first, last));
-            } catch (RuntimeException e) {
-                if (!isRetryable(e) || attempt == 3) {
-                    throw e;
-                }
-                LOG.info("Reserving log entry for revisions {}-{} was indeterminate ({}); checking the head",
-                        first, last, rootMessage(e));
-                LogHead head = heads.get(LogHead.KEY);
-                if (head == null || head.token() != term) {
-                    return HeadProcessors.FENCED;
-                }
-                if (head.lastRevision() == last) {
-                    return head.nextSeq() - 1;
-                }
-                if (head.lastRevision() != first - 1) {
-                    return HeadProcessors.OUT_OF_ORDER;
-                }
-            }
-        }
+        HeadProcessors.Reserve reserve = new HeadProcessors.Reserve(term, first, last);
+        return reserve.reserved(cp(heads.alterAndGetAsync(reserve), "reserving a log entry"));
     }
 
-    /** Writes the entry if its sequence number is free; false if another entry took it. Retried like {@link #reserve}. */
+    /**
+     * Writes the entry if its sequence number is free; false if another entry took it. A master
+     * leaving during the call makes its outcome indeterminate (a backup did not answer): reading
+     * the entry back tells, so a follower's death does not depose the leader.
+     */
     private boolean put(LogEntry entry) {
         for (int attempt = 1; ; attempt++) {
             try {
@@ -460,6 +445,9 @@ final class ReplicatedStore implements Store, LeaderElection, ControlPlane, Auto
      * newest data leads, once every master reported or, after {@code bootstrapWait}, a majority did.
      */
     private boolean mayLead() {
+        if (!inMajority()) {
+            return false; // cut off (or just resumed from a pause): the others may have moved on
+        }
         LogHead head = readHead();
         if (head != null) {
             if (leaderAlive(head) && reportedRole(head.leaderName()) == Role.LEADER) {
@@ -478,6 +466,14 @@ final class ReplicatedStore implements Store, LeaderElection, ControlPlane, Auto
         return (everyone || waitedEnough) && local.currentRevision() >= newest;
     }
 
+    /**
+     * Whether this master is in a cluster with a majority of the masters. Only such a master may
+     * lead: it sees every log entry written (each is backed up on every member of the majority).
+     */
+    private boolean inMajority() {
+        return hazelcast.getCluster().getMembers().size() >= settings.majority();
+    }
+
     private Role reportedRole(String name) {
         for (MemberReport report : reports) {
             if (report.name().equals(name)) {
@@ -494,8 +490,8 @@ final class ReplicatedStore implements Store, LeaderElection, ControlPlane, Auto
      */
     private void leaderLeft(Member gone) {
         LogHead head = lastHead;
-        if (head == null || !gone.getUuid().toString().equals(head.leaderUuid()) || closed) {
-            return;
+        if (head == null || !gone.getUuid().toString().equals(head.leaderUuid()) || closed || !inMajority()) {
+            return; // a master cut off from the majority must not depose the leader the majority still has
         }
         try {
             var sessions = hazelcast.getCPSubsystem().getCPSessionManagementService();
@@ -518,9 +514,8 @@ final class ReplicatedStore implements Store, LeaderElection, ControlPlane, Auto
     private boolean becomeLeader(long fence) {
         synchronized (applyLock) {
             String uuid = hazelcast.getCluster().getLocalMember().getUuid().toString();
-            LogHead head = heads.executeOnKey(LogHead.KEY,
-                    new HeadProcessors.TakeTerm(fence, uuid, settings.memberName(), local.currentRevision(),
-                            UUID.randomUUID().toString()));
+            LogHead head = cp(heads.alterAndGetAsync(new HeadProcessors.TakeTerm(fence, uuid, settings.memberName(),
+                    local.currentRevision(), UUID.randomUUID().toString())), "taking a term");
             if (head.token() != fence) {
                 LOG.warn("Took the leader lock with token {} but the log already has term {}", fence, head.token());
                 return false;
@@ -555,7 +550,9 @@ final class ReplicatedStore implements Store, LeaderElection, ControlPlane, Auto
                 }
                 nextSeq = seq + 1;
             }
-            if (!heads.executeOnKey(LogHead.KEY, new HeadProcessors.StartRevisions(fence, local.currentRevision()))) {
+            LogHead started = cp(heads.alterAndGetAsync(
+                    new HeadProcessors.StartRevisions(fence, local.currentRevision())), "starting a term");
+            if (started.token() != fence || started.lastRevision() != local.currentRevision()) {
                 LOG.warn("A newer leader took over while this master was catching up");
                 return false;
             }
@@ -758,6 +755,17 @@ final class ReplicatedStore implements Store, LeaderElection, ControlPlane, Auto
                 ChangeCodec.encodeKeyValues(all.items()));
     }
 
+    private Set<String> liveMemberNames() {
+        Set<String> names = new java.util.HashSet<>();
+        HazelcastInstance instance = hazelcast;
+        if (instance != null) {
+            for (Member member : instance.getCluster().getMembers()) {
+                names.add(leaderName(member));
+            }
+        }
+        return names;
+    }
+
     private boolean leaderAlive(LogHead head) {
         return head.leaderUuid() != null && hazelcast.getCluster().getMembers().stream()
                 .anyMatch(m -> m.getUuid().toString().equals(head.leaderUuid()));
@@ -802,7 +810,8 @@ final class ReplicatedStore implements Store, LeaderElection, ControlPlane, Auto
         if (newFirst <= head.firstSeq()) {
             return;
         }
-        if (heads.executeOnKey(LogHead.KEY, new HeadProcessors.Trim(token, newFirst))) {
+        LogHead trimmed = cp(heads.alterAndGetAsync(new HeadProcessors.Trim(token, newFirst)), "trimming the log");
+        if (trimmed.token() == token && trimmed.firstSeq() >= newFirst) {
             for (long seq = head.firstSeq(); seq < newFirst; seq++) {
                 log.delete(seq);
             }
@@ -883,9 +892,14 @@ final class ReplicatedStore implements Store, LeaderElection, ControlPlane, Auto
         long leaderRevision = current == Role.LEADER ? revision : head != null ? head.lastRevision() : revision;
         long term = current == Role.LEADER ? token : head != null && leaderKnown ? head.token() : 0;
         List<MasterStatus> all = new ArrayList<>();
+        Set<String> live = liveMemberNames();
         for (MemberReport report : reports) {
             if (!report.name().equals(settings.memberName())) {
-                all.add(report.toStatus());
+                MasterStatus reported = report.toStatus();
+                // its last report may outlive it by a few seconds: gone from the cluster is gone
+                all.add(live.contains(report.name()) ? reported : new MasterStatus(reported.name(),
+                        reported.clusterAddress(), reported.apiUrl(), Role.UNAVAILABLE, reported.revision(),
+                        reported.lastSeenMillis()));
             }
         }
         all.add(report().toStatus());
@@ -907,13 +921,31 @@ final class ReplicatedStore implements Store, LeaderElection, ControlPlane, Auto
     }
 
     private LogHead readHead() {
-        IMap<String, LogHead> map = heads;
-        if (map == null) {
+        IAtomicReference<LogHead> ref = heads;
+        if (ref == null) {
             return null;
         }
-        LogHead head = map.get(LogHead.KEY);
+        LogHead head = cp(ref.getAsync(), "reading the log head");
         lastHead = head;
         return head;
+    }
+
+    /**
+     * Waits for a CP (Raft) operation at most {@code lockCheckTimeout}: without a majority of the
+     * masters Hazelcast would retry it for minutes, and a write must get its 503 in seconds.
+     */
+    private <T> T cp(java.util.concurrent.CompletionStage<T> operation, String what) {
+        try {
+            return operation.toCompletableFuture().get(settings.lockCheckTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StoreUnavailableException("interrupted while " + what, e);
+        } catch (TimeoutException e) {
+            throw new StoreUnavailableException(what + " took more than " + settings.lockCheckTimeout().toMillis()
+                    + " ms: fewer than a majority of the " + settings.members().size() + " masters answer");
+        } catch (ExecutionException e) {
+            throw new StoreUnavailableException(what + " failed: " + rootMessage(e), e.getCause());
+        }
     }
 
     private String readGeneration() {

@@ -2,18 +2,46 @@ package io.karavel.store.hazelcast.impl;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.util.AbstractMap;
-import java.util.Map;
+import com.hazelcast.core.IFunction;
 import org.junit.jupiter.api.Test;
 
-/** The fencing rules of the log head, applied to a plain map entry as Hazelcast would. */
+/** The fencing rules of the log head, applied to a plain holder as the CP reference would. */
 class HeadProcessorsTest {
 
-    private final Map.Entry<String, LogHead> entry = new AbstractMap.SimpleEntry<>(LogHead.KEY, null);
+    private final Holder entry = new Holder();
+
+    /** What IAtomicReference.alterAndGet does, without Raft. */
+    private static final class Holder {
+        private LogHead value;
+
+        LogHead getValue() {
+            return value;
+        }
+
+        LogHead alter(IFunction<LogHead, LogHead> function) {
+            value = function.apply(value);
+            return value;
+        }
+    }
+
+    private long reserve(long token, long first, long last) {
+        HeadProcessors.Reserve reserve = new HeadProcessors.Reserve(token, first, last);
+        return reserve.reserved(entry.alter(reserve));
+    }
+
+    private boolean trim(long token, long firstSeq) {
+        LogHead head = entry.alter(new HeadProcessors.Trim(token, firstSeq));
+        return head.token() == token && head.firstSeq() >= Math.min(firstSeq, head.nextSeq());
+    }
+
+    private boolean startRevisions(long token, long revision) {
+        LogHead head = entry.alter(new HeadProcessors.StartRevisions(token, revision));
+        return head.token() == token && head.lastRevision() == revision;
+    }
 
     @Test
     void theFirstTermStartsANewLogAfterTheLeadersRevision() {
-        LogHead head = new HeadProcessors.TakeTerm(7, "uuid-a", "a", 40, "log-a").process(entry);
+        LogHead head = entry.alter(new HeadProcessors.TakeTerm(7, "uuid-a", "a", 40, "log-a"));
 
         assertThat(head.token()).isEqualTo(7);
         assertThat(head.generation()).isEqualTo("log-a");
@@ -26,45 +54,45 @@ class HeadProcessorsTest {
 
     @Test
     void reservationsAreConsecutiveAndMustContinueTheRevisions() {
-        new HeadProcessors.TakeTerm(7, "uuid-a", "a", 40, "log-a").process(entry);
+        entry.alter(new HeadProcessors.TakeTerm(7, "uuid-a", "a", 40, "log-a"));
 
-        assertThat(new HeadProcessors.Reserve(7, 41, 43).process(entry)).isEqualTo(1);
-        assertThat(new HeadProcessors.Reserve(7, 44, 44).process(entry)).isEqualTo(2);
-        assertThat(new HeadProcessors.Reserve(7, 50, 51).process(entry)).isEqualTo(HeadProcessors.OUT_OF_ORDER);
+        assertThat(reserve(7, 41, 43)).isEqualTo(1);
+        assertThat(reserve(7, 44, 44)).isEqualTo(2);
+        assertThat(reserve(7, 50, 51)).isEqualTo(HeadProcessors.OUT_OF_ORDER);
         assertThat(entry.getValue().nextSeq()).isEqualTo(3);
         assertThat(entry.getValue().lastRevision()).isEqualTo(44);
     }
 
     @Test
     void processorsRunAgainAfterAMigrationGiveTheSameResult() {
-        LogHead first = new HeadProcessors.TakeTerm(7, "uuid-a", "a", 40, "log-a").process(entry);
-        assertThat(new HeadProcessors.TakeTerm(7, "uuid-a", "a", 40, "log-a").process(entry)).isEqualTo(first);
+        LogHead first = entry.alter(new HeadProcessors.TakeTerm(7, "uuid-a", "a", 40, "log-a"));
+        assertThat(entry.alter(new HeadProcessors.TakeTerm(7, "uuid-a", "a", 40, "log-a"))).isEqualTo(first);
 
-        assertThat(new HeadProcessors.Reserve(7, 41, 43).process(entry)).isEqualTo(1);
-        assertThat(new HeadProcessors.Reserve(7, 41, 43).process(entry)).isEqualTo(1);
+        assertThat(reserve(7, 41, 43)).isEqualTo(1);
+        assertThat(reserve(7, 41, 43)).isEqualTo(1);
         assertThat(entry.getValue().nextSeq()).isEqualTo(2);
     }
 
     @Test
     void aDeposedLeaderIsFencedOnceANewerTermStarted() {
-        new HeadProcessors.TakeTerm(7, "uuid-a", "a", 40, "log-a").process(entry);
-        new HeadProcessors.Reserve(7, 41, 41).process(entry);
+        entry.alter(new HeadProcessors.TakeTerm(7, "uuid-a", "a", 40, "log-a"));
+        reserve(7, 41, 41);
 
-        LogHead newTerm = new HeadProcessors.TakeTerm(9, "uuid-b", "b", 41, "log-b").process(entry);
+        LogHead newTerm = entry.alter(new HeadProcessors.TakeTerm(9, "uuid-b", "b", 41, "log-b"));
 
         assertThat(newTerm.token()).isEqualTo(9);
         assertThat(newTerm.leaderName()).isEqualTo("b");
-        assertThat(new HeadProcessors.Reserve(7, 42, 42).process(entry)).isEqualTo(HeadProcessors.FENCED);
-        assertThat(new HeadProcessors.Trim(7, 2).process(entry)).isFalse();
-        assertThat(new HeadProcessors.StartRevisions(7, 99).process(entry)).isFalse();
+        assertThat(reserve(7, 42, 42)).isEqualTo(HeadProcessors.FENCED);
+        assertThat(trim(7, 2)).isFalse();
+        assertThat(startRevisions(7, 99)).isFalse();
         assertThat(entry.getValue().nextSeq()).isEqualTo(2);
     }
 
     @Test
     void anOlderTokenCannotTakeATermBack() {
-        new HeadProcessors.TakeTerm(9, "uuid-b", "b", 40, "log-b").process(entry);
+        entry.alter(new HeadProcessors.TakeTerm(9, "uuid-b", "b", 40, "log-b"));
 
-        LogHead refused = new HeadProcessors.TakeTerm(7, "uuid-a", "a", 40, "log-a").process(entry);
+        LogHead refused = entry.alter(new HeadProcessors.TakeTerm(7, "uuid-a", "a", 40, "log-a"));
 
         assertThat(refused.token()).isEqualTo(9);
         assertThat(entry.getValue().leaderName()).isEqualTo("b");
@@ -72,21 +100,21 @@ class HeadProcessorsTest {
 
     @Test
     void theNewLeadersRevisionIsWhereAppendsContinue() {
-        new HeadProcessors.TakeTerm(7, "uuid-a", "a", 40, "log-a").process(entry);
-        new HeadProcessors.Reserve(7, 41, 45).process(entry); // reserved, never written: a gap
-        new HeadProcessors.TakeTerm(9, "uuid-b", "b", 40, "log-b").process(entry);
+        entry.alter(new HeadProcessors.TakeTerm(7, "uuid-a", "a", 40, "log-a"));
+        reserve(7, 41, 45); // reserved, never written: a gap
+        entry.alter(new HeadProcessors.TakeTerm(9, "uuid-b", "b", 40, "log-b"));
 
-        assertThat(new HeadProcessors.StartRevisions(9, 40).process(entry)).isTrue();
+        assertThat(startRevisions(9, 40)).isTrue();
 
-        assertThat(new HeadProcessors.Reserve(9, 41, 41).process(entry)).isEqualTo(2);
+        assertThat(reserve(9, 41, 41)).isEqualTo(2);
     }
 
     @Test
     void trimmingNeverPassesTheEndOfTheLog() {
-        new HeadProcessors.TakeTerm(7, "uuid-a", "a", 0, "log-a").process(entry);
-        new HeadProcessors.Reserve(7, 1, 1).process(entry);
+        entry.alter(new HeadProcessors.TakeTerm(7, "uuid-a", "a", 0, "log-a"));
+        reserve(7, 1, 1);
 
-        assertThat(new HeadProcessors.Trim(7, 100).process(entry)).isTrue();
+        assertThat(trim(7, 100)).isTrue();
 
         assertThat(entry.getValue().firstSeq()).isEqualTo(2);
     }
