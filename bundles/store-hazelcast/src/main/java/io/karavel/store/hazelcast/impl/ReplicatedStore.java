@@ -130,6 +130,8 @@ final class ReplicatedStore implements Store, LeaderElection, ControlPlane, Auto
     /** The fencing token of this master's term while it leads; 0 otherwise. */
     private volatile long token;
     private volatile LogHead lastHead;
+    /** When the head was last read from the CP Subsystem: a stale value means this master was stalled. */
+    private volatile long lastHeadReadNanos = System.nanoTime();
     /** The next log sequence number to apply (follower) or that was appended last + 1 (leader); 0: not positioned. */
     private volatile long nextSeq;
     /** The highest token among applied entries: an entry with an older one came from a deposed leader. */
@@ -490,8 +492,11 @@ final class ReplicatedStore implements Store, LeaderElection, ControlPlane, Auto
      */
     private void leaderLeft(Member gone) {
         LogHead head = lastHead;
-        if (head == null || !gone.getUuid().toString().equals(head.leaderUuid()) || closed || !inMajority()) {
-            return; // a master cut off from the majority must not depose the leader the majority still has
+        if (head == null || !gone.getUuid().toString().equals(head.leaderUuid()) || closed || !inMajority()
+                || System.nanoTime() - lastHeadReadNanos > TimeUnit.SECONDS.toNanos(3)) {
+            // A master cut off from the majority, or one that was itself paused and sees everyone
+            // "leave" as it resumes, must not depose the leader the majority still has.
+            return;
         }
         try {
             var sessions = hazelcast.getCPSubsystem().getCPSessionManagementService();
@@ -619,8 +624,11 @@ final class ReplicatedStore implements Store, LeaderElection, ControlPlane, Auto
                         position(head);
                     }
                     progressed = applyAvailable(head);
+                    // A restarted master is a follower only once it holds its CP seat again: until
+                    // then Raft runs one member short and the next death may leave no majority.
                     role = !leaderAlive(head) ? Role.UNAVAILABLE
-                            : nextSeq >= head.nextSeq() ? Role.FOLLOWER : Role.CATCHING_UP;
+                            : nextSeq >= head.nextSeq() && hazelcast.getCPSubsystem().getLocalCPMember() != null
+                                    ? Role.FOLLOWER : Role.CATCHING_UP;
                 }
                 if (!progressed) {
                     awaitSignal(100);
@@ -926,6 +934,7 @@ final class ReplicatedStore implements Store, LeaderElection, ControlPlane, Auto
             return null;
         }
         LogHead head = cp(ref.getAsync(), "reading the log head");
+        lastHeadReadNanos = System.nanoTime();
         lastHead = head;
         return head;
     }
