@@ -237,7 +237,17 @@ final class ReplicatedStore implements Store, LeaderElection, ControlPlane, Auto
         if (role != Role.LEADER) {
             throw new NotLeaderException("master " + settings.memberName() + " is not the leader");
         }
-        return local.commit(mutation);
+        try {
+            return local.commit(mutation);
+        } catch (NotLeaderException e) {
+            throw e;
+        } catch (StoreUnavailableException e) {
+            // The replicator already stepped down for its own failures; anything else (the local
+            // disk failed after the batch reached the log) leaves a replica behind the log: let a
+            // healthy master lead, and catch up as a follower.
+            stepDown("the local replica failed: " + e.getMessage());
+            throw e;
+        }
     }
 
     private KeyValue forwardToLeader(Mutation mutation) {
@@ -333,11 +343,12 @@ final class ReplicatedStore implements Store, LeaderElection, ControlPlane, Auto
         if (!written) {
             throw stepDownWith("log entry " + seq + " was closed by a newer leader", null);
         }
-        nextSeq = seq + 1;
-        appliedToken = term;
         if (!stillHoldsLock()) {
+            // nextSeq stays at this entry: as a follower this master applies it from the log
             throw stepDownWith("the leader lock was lost; the write is in the log and the next leader applies it", null);
         }
+        nextSeq = seq + 1;
+        appliedToken = term;
     }
 
     /**
