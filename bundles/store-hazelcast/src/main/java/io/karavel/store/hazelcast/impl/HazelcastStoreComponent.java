@@ -1,19 +1,16 @@
 package io.karavel.store.hazelcast.impl;
 
 import io.karavel.api.cluster.ControlPlane;
-import io.karavel.api.cluster.ControlPlaneStatus;
 import io.karavel.api.controller.LeaderElection;
-import io.karavel.api.store.KeyValue;
-import io.karavel.api.store.ListResult;
-import io.karavel.api.store.Mutation;
 import io.karavel.api.store.Store;
-import io.karavel.api.store.Watch;
-import io.karavel.api.store.WatchListener;
 import io.karavel.store.mapdb.impl.MapDbStore;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Optional;
-import java.util.function.Consumer;
+import java.util.Dictionary;
+import java.util.Hashtable;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.Constants;
+import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
@@ -32,10 +29,9 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
         name = HazelcastStoreComponent.PID,
         configurationPid = HazelcastStoreComponent.PID,
         configurationPolicy = ConfigurationPolicy.REQUIRE,
-        service = {Store.class, LeaderElection.class, ControlPlane.class},
-        property = {"store.type=hazelcast", "service.ranking:Integer=100"})
+        service = {})
 @Designate(ocd = HazelcastStoreComponent.Config.class)
-public final class HazelcastStoreComponent implements Store, LeaderElection, ControlPlane {
+public final class HazelcastStoreComponent {
 
     static final String PID = "io.karavel.store.hazelcast";
 
@@ -95,11 +91,22 @@ public final class HazelcastStoreComponent implements Store, LeaderElection, Con
     }
 
     private final ReplicatedStore store;
+    private final ServiceRegistration<?> registration;
 
+    /**
+     * Opens the replica, starts joining the other masters, and registers the store itself as the
+     * three services (no delegating wrapper: the component only manages its lifecycle).
+     */
     @Activate
-    public HazelcastStoreComponent(Config config) {
+    public HazelcastStoreComponent(BundleContext context, Config config) {
         this.store = new ReplicatedStore(settings(config, System.getProperty("karaf.base")));
         store.start();
+        Dictionary<String, Object> properties = new Hashtable<>();
+        properties.put("store.type", "hazelcast");
+        properties.put(Constants.SERVICE_RANKING, 100);
+        this.registration = context.registerService(
+                new String[] {Store.class.getName(), LeaderElection.class.getName(), ControlPlane.class.getName()},
+                store, properties);
     }
 
     static ClusterSettings settings(Config config, String base) {
@@ -127,51 +134,7 @@ public final class HazelcastStoreComponent implements Store, LeaderElection, Con
 
     @Deactivate
     void deactivate() {
+        registration.unregister();
         store.close();
-    }
-
-    @Override
-    public long currentRevision() {
-        return store.currentRevision();
-    }
-
-    @Override
-    public long compactedRevision() {
-        return store.compactedRevision();
-    }
-
-    @Override
-    public Optional<KeyValue> get(String key) {
-        return store.get(key);
-    }
-
-    @Override
-    public ListResult list(String prefix, String startAfter, int limit) {
-        return store.list(prefix, startAfter, limit);
-    }
-
-    @Override
-    public KeyValue commit(Mutation mutation) {
-        return store.commit(mutation);
-    }
-
-    @Override
-    public Watch watch(String prefix, long afterRevision, WatchListener listener) {
-        return store.watch(prefix, afterRevision, listener);
-    }
-
-    @Override
-    public boolean isLeader() {
-        return store.isLeader();
-    }
-
-    @Override
-    public AutoCloseable onChange(Consumer<Boolean> listener) {
-        return store.onChange(listener);
-    }
-
-    @Override
-    public ControlPlaneStatus status() {
-        return store.status();
     }
 }
