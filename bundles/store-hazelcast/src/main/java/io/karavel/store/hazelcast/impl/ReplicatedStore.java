@@ -221,21 +221,9 @@ final class ReplicatedStore implements Store, LeaderElection, ControlPlane, Auto
 
     @Override
     public Watch watch(String prefix, long afterRevision, WatchListener listener) {
-        // A client resuming here from another master's revision may be ahead of this replica: the
-        // changes up to that revision, applied here later, were delivered to it already.
-        return local.watch(prefix, afterRevision, new WatchListener() {
-            @Override
-            public void onChange(Change change) {
-                if (change.revision() > afterRevision) {
-                    listener.onChange(change);
-                }
-            }
-
-            @Override
-            public void onClose(StoreException reason) {
-                listener.onClose(reason);
-            }
-        });
+        // A client may resume here from another master's newer revision: the replica delivers
+        // only the changes after it, also those it applies later.
+        return local.watch(prefix, afterRevision, listener);
     }
 
     @Override

@@ -504,7 +504,7 @@ public final class MapDbStore implements Store, AutoCloseable {
         Objects.requireNonNull(prefix, "prefix");
         Objects.requireNonNull(listener, "listener");
         StoreWatch watch =
-                new StoreWatch(prefix, listener, delivery, options.maxWatchLag(), watches::remove);
+                new StoreWatch(prefix, afterRevision, listener, delivery, options.maxWatchLag(), watches::remove);
         publishLock.writeLock().lock();
         try {
             if (closed) {
@@ -515,7 +515,7 @@ public final class MapDbStore implements Store, AutoCloseable {
                         + " is compacted; the oldest revision to watch after is " + compactedRevision);
             }
             for (Change change : history) {
-                if (change.revision() > afterRevision && watch.matches(change.key())) {
+                if (watch.matches(change)) {
                     watch.enqueue(change);
                 }
             }
@@ -847,7 +847,7 @@ public final class MapDbStore implements Store, AutoCloseable {
             for (StoreWatch watch : watches) {
                 boolean any = false;
                 for (Change change : changes) {
-                    if (watch.matches(change.key())) {
+                    if (watch.matches(change)) {
                         watch.enqueue(change);
                         any = true;
                     }

@@ -28,6 +28,8 @@ final class StoreWatch implements Watch {
     private static final StoreException CLOSED_BY_OWNER = new StoreException("closed by owner");
 
     private final String prefix;
+    /** Changes at or below it are never delivered, even when the store reaches them later. */
+    private final long afterRevision;
     private final WatchListener listener;
     private final Executor executor;
     private final int maxPending;
@@ -41,19 +43,26 @@ final class StoreWatch implements Watch {
 
     StoreWatch(
             String prefix,
+            long afterRevision,
             WatchListener listener,
             Executor executor,
             int maxPending,
             Consumer<StoreWatch> onClosed) {
         this.prefix = prefix;
+        this.afterRevision = afterRevision;
         this.listener = listener;
         this.executor = executor;
         this.maxPending = maxPending;
         this.onClosed = onClosed;
     }
 
-    boolean matches(String key) {
-        return key.startsWith(prefix);
+    /**
+     * Whether the watch wants this change. A watch may start after a revision the store has not
+     * reached yet (a replica behind the master a client watched before): the changes up to it
+     * were delivered to that client already.
+     */
+    boolean matches(Change change) {
+        return change.revision() > afterRevision && change.key().startsWith(prefix);
     }
 
     /** Queues a change; never blocks. Called in revision order by one thread at a time. */

@@ -193,6 +193,24 @@ class MapDbStoreTest {
     }
 
     @Test
+    void aWatchFromARevisionTheStoreHasNotReachedGetsOnlyTheChangesAfterIt() {
+        // A replica behind the master a client watched before: the client resumes from that
+        // master's revision, and what the replica applies up to it was delivered already.
+        MapDbStore store = track(MapDbStore.openInMemory());
+        store.create("/w/a", bytes("1"));
+        RecordingListener listener = new RecordingListener();
+        store.watch("/w/", 3, listener);
+
+        store.create("/w/b", bytes("1"));
+        store.create("/w/c", bytes("1"));
+        store.create("/w/d", bytes("1"));
+        store.create("/w/e", bytes("1"));
+
+        Await.until("2 changes", () -> listener.changes.size() == 2);
+        assertThat(listener.revisions()).containsExactly(4L, 5L);
+    }
+
+    @Test
     void compactedHistoryIsRefused() {
         MapDbStore store = track(MapDbStore.openInMemory(MapDbStore.Options.defaults().withHistorySize(3)));
         for (int i = 1; i <= 5; i++) {
