@@ -9,6 +9,7 @@ import com.hazelcast.core.IExecutorService;
 import com.hazelcast.core.IndeterminateOperationStateException;
 import com.hazelcast.core.MemberLeftException;
 import com.hazelcast.cp.CPGroup;
+import com.hazelcast.cp.CPGroupId;
 import com.hazelcast.cp.CPMember;
 import com.hazelcast.cp.IAtomicReference;
 import com.hazelcast.cp.CPSubsystemManagementService;
@@ -140,6 +141,8 @@ final class ReplicatedStore implements Store, LeaderElection, ControlPlane, Auto
     /** The log generation this replica follows (mirrors the generation file). */
     private volatile String followedGeneration = "";
     private volatile boolean closed;
+    /** This master sits in every Raft group (see {@link #claimCpSeat}). */
+    private volatile boolean cpSeated;
     private final java.util.concurrent.atomic.AtomicInteger snapshotsInstalled = new java.util.concurrent.atomic.AtomicInteger();
 
     ReplicatedStore(ClusterSettings settings) {
@@ -845,16 +848,24 @@ final class ReplicatedStore implements Store, LeaderElection, ControlPlane, Auto
      * its full size and the next failure is survivable too.
      */
     private void claimCpSeat() {
-        if (hazelcast.getCPSubsystem().getLocalCPMember() != null) {
-            return;
-        }
         CPSubsystemManagementService management = hazelcast.getCPSubsystem().getCPSubsystemManagementService();
         if (!management.isDiscoveryCompleted()) {
             return;
         }
+        CPMember self = hazelcast.getCPSubsystem().getLocalCPMember();
         try {
+            if (self != null) {
+                cpSeated = seatedInEveryGroup(management, self.getUuid());
+                return;
+            }
             Collection<CPMember> cpMembers = management.getCPMembers().toCompletableFuture().get(5, TimeUnit.SECONDS);
             if (cpMembers.size() >= settings.cpMemberCount()) {
+                // One membership change at a time: removing a seat while a Raft group is still
+                // adding another master would leave that group two members short, which Raft
+                // cannot survive.
+                if (!everyGroupFull(management)) {
+                    return;
+                }
                 Set<UUID> live = new java.util.HashSet<>();
                 hazelcast.getCluster().getMembers().forEach(m -> live.add(m.getUuid()));
                 for (CPMember cpMember : cpMembers) {
@@ -874,6 +885,32 @@ final class ReplicatedStore implements Store, LeaderElection, ControlPlane, Auto
         } catch (ExecutionException | TimeoutException e) {
             LOG.info("Taking a CP seat failed, retrying: {}", rootMessage(e));
         }
+    }
+
+    /**
+     * Whether this master sits in every Raft group: only then can another master fail without
+     * costing a group its majority. Until then the master reports itself CATCHING_UP.
+     */
+    private boolean seatedInEveryGroup(CPSubsystemManagementService management, UUID self)
+            throws InterruptedException, ExecutionException, TimeoutException {
+        for (CPGroupId id : management.getCPGroupIds().toCompletableFuture().get(5, TimeUnit.SECONDS)) {
+            CPGroup group = management.getCPGroup(id.getName()).toCompletableFuture().get(5, TimeUnit.SECONDS);
+            if (group == null || group.members().stream().noneMatch(m -> m.getUuid().equals(self))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private boolean everyGroupFull(CPSubsystemManagementService management)
+            throws InterruptedException, ExecutionException, TimeoutException {
+        for (CPGroupId id : management.getCPGroupIds().toCompletableFuture().get(5, TimeUnit.SECONDS)) {
+            CPGroup group = management.getCPGroup(id.getName()).toCompletableFuture().get(5, TimeUnit.SECONDS);
+            if (group == null || group.members().size() < settings.cpGroupSize()) {
+                return false;
+            }
+        }
+        return true;
     }
 
     // ---- LeaderElection ----
