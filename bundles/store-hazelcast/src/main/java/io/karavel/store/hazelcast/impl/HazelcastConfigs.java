@@ -40,6 +40,10 @@ final class HazelcastConfigs {
         config.setProperty("hazelcast.merge.next.run.delay.seconds", "5");
         // A handful of small maps: fewer partitions make joins and migrations quick.
         config.setProperty("hazelcast.partition.count", "31");
+        // No Raft leadership rebalancing (two groups, nothing to balance): it can pick a dead master's
+        // CP member still listed, and a transfer whose target is then removed never ends, every
+        // append to that group refused (CannotReplicateException) for good.
+        config.setProperty("hazelcast.raft.leadership.rebalance.period", Integer.toString(Integer.MAX_VALUE));
 
         config.getNetworkConfig().setPort(settings.port()).setPortAutoIncrement(false);
         config.getNetworkConfig().getInterfaces().setEnabled(true).addInterface(settings.host());
