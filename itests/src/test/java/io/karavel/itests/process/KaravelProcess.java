@@ -157,20 +157,7 @@ final class KaravelProcess implements AutoCloseable {
      * its Node through the master's API).
      */
     KaravelProcess start() {
-        if (process != null && process.isAlive()) {
-            throw new IllegalStateException("already running");
-        }
-        ProcessBuilder builder = new ProcessBuilder(
-                home.resolve("bin/karavel").toString(), "run", "--profile", profile)
-                .directory(home.toFile())
-                .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(home.resolve("console.log").toFile()));
-        builder.environment().putAll(environment());
-        try {
-            process = builder.start();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        launch();
         if (profile.equals("node")) {
             Poll.until(READY_TIMEOUT, "the node JVM to start", () -> {
                 if (!process.isAlive()) {
@@ -185,7 +172,31 @@ final class KaravelProcess implements AutoCloseable {
         return this;
     }
 
-    private void awaitReady() {
+    /**
+     * Starts {@code bin/karavel run} in the background and returns at once (HA masters are
+     * launched together: none is ready before a majority of them runs); {@link #awaitReady()}
+     * then waits. Restarting after {@link #kill()} reuses the same home, so the same store.
+     */
+    KaravelProcess launch() {
+        if (process != null && process.isAlive()) {
+            throw new IllegalStateException("already running");
+        }
+        ProcessBuilder builder = new ProcessBuilder(
+                home.resolve("bin/karavel").toString(), "run", "--profile", profile)
+                .directory(home.toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(home.resolve("console.log").toFile()));
+        builder.environment().putAll(environment());
+        try {
+            process = builder.start();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return this;
+    }
+
+    /** Waits until {@code /readyz} is ok (and the kubeconfig written), or the process exits. */
+    void awaitReady() {
         long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
@@ -236,14 +247,60 @@ final class KaravelProcess implements AutoCloseable {
         if (process == null) {
             return;
         }
-        ProcessHandle jvm = process.toHandle().descendants()
-                .filter(p -> p.info().command().map(c -> c.endsWith("/java")).orElse(false))
-                .findFirst()
-                .orElse(process.toHandle());
+        ProcessHandle jvm = jvm();
         jvm.destroyForcibly();
         jvm.onExit().join();
         process.toHandle().onExit().join();
         process = null;
+    }
+
+    /** Whether the launched process still runs (paused counts as running). */
+    boolean isRunning() {
+        return process != null && process.isAlive();
+    }
+
+    /** The JVM's pid (bin/karavel execs it; else the launcher's). */
+    long pid() {
+        if (process == null) {
+            throw new IllegalStateException("not running");
+        }
+        return jvm().pid();
+    }
+
+    /** {@code kill -STOP} of the whole tree: the process freezes, its sockets stay open. */
+    void pause() {
+        signalTree("STOP");
+    }
+
+    /** {@code kill -CONT} of the whole tree, after {@link #pause()}. */
+    void resume() {
+        signalTree("CONT");
+    }
+
+    private void signalTree(String signal) {
+        if (process == null) {
+            throw new IllegalStateException("not running");
+        }
+        List<String> command = new ArrayList<>(List.of("kill", "-" + signal));
+        processTree().forEach(p -> command.add(Long.toString(p.pid())));
+        try {
+            Process kill = new ProcessBuilder(command).inheritIO().start();
+            if (!kill.waitFor(10, java.util.concurrent.TimeUnit.SECONDS) || kill.exitValue() != 0) {
+                throw new IllegalStateException(String.join(" ", command) + " failed");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private ProcessHandle jvm() {
+        return process.toHandle().descendants()
+                .filter(p -> p.info().command().map(c -> c.endsWith("/java")).orElse(false))
+                .findFirst()
+                .orElse(process.toHandle());
     }
 
     /** Graceful stop (SIGTERM to the tree), then {@code kill -9} whatever is left after 60 s. */
@@ -275,7 +332,7 @@ final class KaravelProcess implements AutoCloseable {
         stop();
     }
 
-    private static int freePort() {
+    static int freePort() {
         try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             return socket.getLocalPort();
         } catch (IOException e) {
