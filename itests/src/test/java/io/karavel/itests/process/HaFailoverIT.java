@@ -124,6 +124,7 @@ public class HaFailoverIT {
             }
             long newTerm = masters.term(newLeader);
             assertTrue("the new leader's term " + newTerm + " > the paused leader's " + oldTerm, newTerm > oldTerm);
+            double failover = (writer.firstSentSince(pausedAt).orElseThrow().ackNanos() - pausedAt) / 1e9;
 
             // a write sent to the old leader as soon as it runs again: forwarded, or a clean 503
             HaWriter.Outcome direct = writer.create(masters.apiUrl(old), "pause-after-resume");
@@ -150,9 +151,10 @@ public class HaFailoverIT {
             if (direct.status() == 201) {
                 acknowledged.add(new HaWriter.Ack("pause-after-resume", direct.resourceVersion(), old, 0, 0));
             }
-            System.out.printf(Locale.ROOT, "pause: %s (term %d) paused %.1f s; new leader %s (term %d); create on the"
-                    + " resumed old leader: HTTP %d; %d writes acknowledged; failures %s%n", masters.name(old), oldTerm,
-                    (resumedAt - pausedAt) / 1e9, masters.name(newLeader), newTerm, direct.status(),
+            System.out.printf(Locale.ROOT, "pause: %s (term %d) paused; first write acknowledged after %.2f s; new leader"
+                    + " %s (term %d); create on the resumed old leader: HTTP %d; rejoined %.1f s after the pause;"
+                    + " %d writes acknowledged; failures %s%n", masters.name(old), oldTerm, failover,
+                    masters.name(newLeader), newTerm, direct.status(), (resumedAt - pausedAt) / 1e9,
                     acknowledged.size(), writer.failures());
             verify(writer, acknowledged, watch);
         }
