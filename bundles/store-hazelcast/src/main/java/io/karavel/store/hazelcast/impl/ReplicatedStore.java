@@ -866,10 +866,13 @@ final class ReplicatedStore implements Store, LeaderElection, ControlPlane, Auto
                 if (!everyGroupFull(management)) {
                     return;
                 }
-                Set<UUID> live = new java.util.HashSet<>();
-                hazelcast.getCluster().getMembers().forEach(m -> live.add(m.getUuid()));
+                // A promoted CP member's UUID is not its cluster member's: match by address, this
+                // master's own left out (its previous incarnation's seat is the one to take).
+                Set<com.hazelcast.cluster.Address> live = new java.util.HashSet<>();
+                hazelcast.getCluster().getMembers().stream().filter(m -> !m.localMember())
+                        .forEach(m -> live.add(m.getAddress()));
                 for (CPMember cpMember : cpMembers) {
-                    if (!live.contains(cpMember.getUuid())) {
+                    if (!live.contains(cpMember.getAddress())) {
                         LOG.info("Removing the CP member {} of a master that left, to take its seat",
                                 cpMember.getAddress());
                         management.removeCPMember(cpMember.getUuid()).toCompletableFuture().get(10, TimeUnit.SECONDS);
