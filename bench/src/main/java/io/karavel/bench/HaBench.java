@@ -249,28 +249,28 @@ public final class HaBench {
     // ------------------------------------------------------------------ failover
 
     /**
-     * The writers of the failover runs: every create to the next master in turn; the first
-     * acknowledgement of a create sent at or after {@code mark} is kept in {@code firstAck}.
+     * The writers of the failover runs: every create to the next master in turn; each
+     * acknowledged create is kept with the time it was sent and acknowledged.
      */
     private static final class SteadyWriters {
-        final ConcurrentLinkedQueue<String> acknowledged = new ConcurrentLinkedQueue<>();
-        final AtomicLong firstAck = new AtomicLong();
-        volatile long mark = Long.MAX_VALUE;
+        /** One acknowledged create. */
+        record Ack(String name, long sentNanos, long ackNanos) {}
+
+        final java.util.concurrent.ConcurrentLinkedDeque<Ack> acknowledged = new java.util.concurrent.ConcurrentLinkedDeque<>();
+        final AtomicInteger count = new AtomicInteger();
         volatile boolean running = true;
         final List<Thread> threads = new ArrayList<>();
 
-        SteadyWriters(List<String> urls, int count) {
+        SteadyWriters(List<String> urls, int writerCount) {
             AtomicInteger next = new AtomicInteger();
-            for (int t = 0; t < count; t++) {
+            for (int t = 0; t < writerCount; t++) {
                 Thread thread = new Thread(() -> {
                     while (running) {
                         String name = "failover-" + NAMES.incrementAndGet();
                         long sent = System.nanoTime();
                         if (create(urls.get(Math.floorMod(next.getAndIncrement(), urls.size())), name).isPresent()) {
-                            acknowledged.add(name);
-                            if (sent >= mark) {
-                                firstAck.compareAndSet(0, System.nanoTime());
-                            }
+                            acknowledged.add(new Ack(name, sent, System.nanoTime()));
+                            count.incrementAndGet();
                         } else {
                             pause(100); // no leader yet or that master is down: not a hot loop
                         }
@@ -280,6 +280,23 @@ public final class HaBench {
                 threads.add(thread);
                 thread.start();
             }
+        }
+
+        /** When the first create sent at or after {@code nanos} was acknowledged; 0 if none yet. */
+        long firstAckOfSentSince(long nanos) {
+            // newest first, and only as far back as acknowledgements can matter (a poll must not
+            // cost the masters' CPU a scan of every create so far)
+            long first = 0;
+            for (var it = acknowledged.descendingIterator(); it.hasNext(); ) {
+                Ack ack = it.next();
+                if (ack.ackNanos() < nanos - 1_000_000_000L) {
+                    break;
+                }
+                if (ack.sentNanos() >= nanos && (first == 0 || ack.ackNanos() < first)) {
+                    first = ack.ackNanos();
+                }
+            }
+            return first;
         }
 
         void stop() throws InterruptedException {
@@ -300,19 +317,18 @@ public final class HaBench {
         for (int kill = 1; kill <= kills; kill++) {
             int leader = awaitLeader(masters, -1, 0).orElseThrow();
             long term = term(masters.get(leader)).orElse(0L);
-            int before = writers.acknowledged.size();
-            waitFor("writes before kill " + kill, () -> writers.acknowledged.size() >= before + 5);
+            int before = writers.count.get();
+            waitFor("writes before kill " + kill, () -> writers.count.get() >= before + 5);
 
-            writers.firstAck.set(0);
             long killedAt = System.nanoTime();
             masters.get(leader).kill();
-            // from the moment it is gone: a write sent while it was dying may still have been its own
-            writers.mark = System.nanoTime();
+            // writes sent once it is gone: one sent while it was dying may still have been its own
+            long goneAt = System.nanoTime();
             Optional<Integer> newLeader = awaitLeader(masters, leader, term);
             long electedAt = System.nanoTime();
-            waitFor("a write acknowledged after kill " + kill, () -> writers.firstAck.get() != 0);
+            waitFor("a write acknowledged after kill " + kill, () -> writers.firstAckOfSentSince(goneAt) != 0);
             toLeader.add((electedAt - killedAt) / 1e9);
-            toWrite.add((writers.firstAck.get() - killedAt) / 1e9);
+            toWrite.add((writers.firstAckOfSentSince(goneAt) - killedAt) / 1e9);
 
             long restartAt = System.nanoTime();
             masters.get(leader).launch();
@@ -327,12 +343,12 @@ public final class HaBench {
                     toWrite.get(toWrite.size() - 1), toRejoin.get(toRejoin.size() - 1));
         }
         awaitLeader(masters, -1, 0).orElseThrow();
-        int before = writers.acknowledged.size();
-        waitFor("writes after the last rejoin", () -> writers.acknowledged.size() >= before + 5);
+        int before = writers.count.get();
+        waitFor("writes after the last rejoin", () -> writers.count.get() >= before + 5);
         writers.stop();
         double elapsed = (System.nanoTime() - started) / 1e9;
 
-        List<String> acknowledged = new ArrayList<>(writers.acknowledged);
+        List<String> acknowledged = writers.acknowledged.stream().map(SteadyWriters.Ack::name).toList();
         List<String> losses = new ArrayList<>();
         waitFor("the same revision on every master", () -> {
             Set<Long> revisions = new HashSet<>();
