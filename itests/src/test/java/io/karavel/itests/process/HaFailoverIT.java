@@ -11,9 +11,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import org.junit.AfterClass;
+import org.junit.After;
 import org.junit.Before;
-import org.junit.BeforeClass;
 import org.junit.Test;
 
 /**
@@ -38,21 +37,18 @@ public class HaFailoverIT {
 
     private static HaMasters masters;
 
-    @BeforeClass
-    public static void startMasters() {
+    /** A cluster of its own for each test: one left broken by a failure must not fail the next. */
+    @Before
+    public void startMasters() {
         masters = HaMasters.start("ha-failover", 3);
+        masters.awaitHealthy(REJOIN_TIMEOUT);
     }
 
-    @AfterClass
-    public static void killMasters() {
+    @After
+    public void killMasters() {
         if (masters != null) {
             masters.close();
         }
-    }
-
-    @Before
-    public void everyMasterUp() {
-        masters.awaitHealthy(REJOIN_TIMEOUT);
     }
 
     @Test
