@@ -163,10 +163,12 @@ final class ReplicatedStore implements Store, LeaderElection, ControlPlane, Auto
 
     private void startCluster() {
         try {
-            HazelcastInstance instance = Hazelcast.newHazelcastInstance(
-                    HazelcastConfigs.memberConfig(settings, ReplicatedStore.class.getClassLoader()));
+            HazelcastInstance instance = newInstanceRetrying();
+            if (instance == null) {
+                return;
+            }
             if (closed) {
-                instance.shutdown();
+                instance.getLifecycleService().terminate();
                 return;
             }
             heads = instance.getCPSubsystem().getAtomicReference(ChangeLog.HEAD_REF);
@@ -198,6 +200,24 @@ final class ReplicatedStore implements Store, LeaderElection, ControlPlane, Auto
                 role = Role.UNAVAILABLE;
             }
         }
+    }
+
+    /**
+     * Starts this master's Hazelcast member, retrying while its port is still held (a previous
+     * activation of this component in the same JVM may still be leaving). Null once closed.
+     */
+    private HazelcastInstance newInstanceRetrying() {
+        for (int attempt = 1; !closed; attempt++) {
+            try {
+                return Hazelcast.newHazelcastInstance(
+                        HazelcastConfigs.memberConfig(settings, ReplicatedStore.class.getClassLoader()));
+            } catch (RuntimeException e) {
+                LOG.warn("Master {} could not start its Hazelcast member (attempt {}), retrying: {}",
+                        settings.memberName(), attempt, rootMessage(e));
+                awaitSignal(Math.min(5000, 500L * attempt));
+            }
+        }
+        return null;
     }
 
     // ---- Store ----
@@ -1079,6 +1099,8 @@ final class ReplicatedStore implements Store, LeaderElection, ControlPlane, Auto
         leadership.shutdown();
         reporter.shutdown();
         try {
+            // the starter terminates a member it creates from now on; wait so the port is free
+            starter.join(30_000);
             leadership.awaitTermination(5, TimeUnit.SECONDS);
             follower.join(5000);
         } catch (InterruptedException e) {
