@@ -663,8 +663,7 @@ final class ReplicatedStore implements Store, LeaderElection, ControlPlane, Auto
                     // A restarted master is a follower only once it holds its CP seat again: until
                     // then Raft runs one member short and the next death may leave no majority.
                     role = !leaderAlive(head) ? Role.UNAVAILABLE
-                            : nextSeq >= head.nextSeq() && hazelcast.getCPSubsystem().getLocalCPMember() != null
-                                    ? Role.FOLLOWER : Role.CATCHING_UP;
+                            : nextSeq >= head.nextSeq() && cpSeated ? Role.FOLLOWER : Role.CATCHING_UP;
                 }
                 if (!progressed) {
                     awaitSignal(100);
