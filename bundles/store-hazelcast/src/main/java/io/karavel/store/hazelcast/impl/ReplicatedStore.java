@@ -14,7 +14,11 @@ import com.hazelcast.cp.CPMember;
 import com.hazelcast.cp.IAtomicReference;
 import com.hazelcast.cp.CPSubsystemManagementService;
 import com.hazelcast.cp.lock.FencedLock;
+import com.hazelcast.cp.internal.RaftService;
+import com.hazelcast.cp.internal.raft.impl.RaftNode;
+import com.hazelcast.cp.internal.raft.impl.RaftNodeStatus;
 import com.hazelcast.cp.session.CPSession;
+import com.hazelcast.instance.impl.HazelcastInstanceProxy;
 import com.hazelcast.map.IMap;
 import com.hazelcast.map.listener.EntryAddedListener;
 import com.hazelcast.spi.exception.TargetNotMemberException;
@@ -101,6 +105,7 @@ final class ReplicatedStore implements Store, LeaderElection, ControlPlane, Auto
     private static final Map<String, ReplicatedStore> RUNNING = new ConcurrentHashMap<>();
 
     private static final int APPLY_CHUNK = 256;
+    private static final long LEAVE_RECHECK_MILLIS = 250;
     private static final String GENERATION_FILE = "replication-generation";
 
     private final ClusterSettings settings;
@@ -183,7 +188,9 @@ final class ReplicatedStore implements Store, LeaderElection, ControlPlane, Auto
 
                 @Override
                 public void memberRemoved(MembershipEvent event) {
-                    leadership.execute(() -> leaderLeft(event.getMember()));
+                    if (!closed) {
+                        leadership.execute(() -> leaderLeft(event.getMember(), 0));
+                    }
                     signal();
                 }
             });
@@ -525,13 +532,21 @@ final class ReplicatedStore implements Store, LeaderElection, ControlPlane, Auto
      * The leader's member left the cluster (killed, or silent past the heartbeat timeout): close
      * its CP session now instead of waiting for the session to expire, which frees the lock at
      * once. Safe even if it is only paused: its next lock check fails, and its token is fenced.
+     * Retried every {@link #LEAVE_RECHECK_MILLIS} until a majority agrees it is gone or its session
+     * would have expired anyway.
      */
-    private void leaderLeft(Member gone) {
+    private void leaderLeft(Member gone, int attempt) {
         LogHead head = lastHead;
         if (head == null || !gone.getUuid().toString().equals(head.leaderUuid()) || closed || !inMajority()
                 || System.nanoTime() - lastHeadReadNanos > TimeUnit.SECONDS.toNanos(3)) {
             // A master cut off from the majority, or one that was itself paused and sees everyone
             // "leave" as it resumes, must not depose the leader the majority still has.
+            return;
+        }
+        if (!majorityAgreesGone(gone)) {
+            if ((attempt + 1) * LEAVE_RECHECK_MILLIS < settings.sessionTtl().toMillis() && !closed) {
+                leadership.schedule(() -> leaderLeft(gone, attempt + 1), LEAVE_RECHECK_MILLIS, TimeUnit.MILLISECONDS);
+            }
             return;
         }
         try {
@@ -550,6 +565,31 @@ final class ReplicatedStore implements Store, LeaderElection, ControlPlane, Auto
         } catch (ExecutionException | TimeoutException | RuntimeException e) {
             LOG.info("Could not close the departed leader's CP session (it expires by itself): {}", rootMessage(e));
         }
+    }
+
+    /**
+     * Whether a majority of the masters, this one included, no longer see the member. A master
+     * resumed from a pause sees the others leave one by one; the masters it can still ask do not
+     * agree, so it leaves the lock alone.
+     */
+    private boolean majorityAgreesGone(Member gone) {
+        int agreeing = 1;
+        for (Member other : hazelcast.getCluster().getMembers()) {
+            if (other.localMember() || other.getUuid().equals(gone.getUuid())) {
+                continue;
+            }
+            try {
+                if (!executor.submitToMember(new MemberPresence(gone.getUuid()), other).get(1, TimeUnit.SECONDS)) {
+                    agreeing++;
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            } catch (ExecutionException | TimeoutException | RuntimeException e) {
+                LOG.debug("Master {} did not say whether the leader left: {}", leaderName(other), rootMessage(e));
+            }
+        }
+        return agreeing >= settings.majority();
     }
 
     private boolean becomeLeader(long fence) {
@@ -829,7 +869,7 @@ final class ReplicatedStore implements Store, LeaderElection, ControlPlane, Auto
             }
             claimCpSeat();
         } catch (RuntimeException e) {
-            LOG.debug("Status report failed: {}", rootMessage(e));
+            LOG.info("Status report failed: {}", rootMessage(e));
         }
     }
 
@@ -874,7 +914,12 @@ final class ReplicatedStore implements Store, LeaderElection, ControlPlane, Auto
         CPMember self = hazelcast.getCPSubsystem().getLocalCPMember();
         try {
             if (self != null) {
-                cpSeated = seatedInEveryGroup(management, self.getUuid());
+                boolean seated = seatedInEveryGroup(management, self.getUuid());
+                if (seated != cpSeated) {
+                    LOG.info(seated ? "Master {} votes in every Raft group" : "Master {} no longer votes in every Raft group",
+                            settings.memberName());
+                }
+                cpSeated = seated;
                 return;
             }
             Collection<CPMember> cpMembers = management.getCPMembers().toCompletableFuture().get(5, TimeUnit.SECONDS);
@@ -917,11 +962,28 @@ final class ReplicatedStore implements Store, LeaderElection, ControlPlane, Auto
             throws InterruptedException, ExecutionException, TimeoutException {
         for (CPGroupId id : management.getCPGroupIds().toCompletableFuture().get(5, TimeUnit.SECONDS)) {
             CPGroup group = management.getCPGroup(id.getName()).toCompletableFuture().get(5, TimeUnit.SECONDS);
-            if (group == null || group.members().stream().noneMatch(m -> m.getUuid().equals(self))) {
+            if (group == null || group.members().stream().noneMatch(m -> m.getUuid().equals(self))
+                    || !localRaftNodeVotes(id)) {
                 return false;
             }
         }
         return true;
+    }
+
+    /**
+     * Whether this member's own Raft node of the group is running and follows a leader. The group's
+     * member list names a new member before that member's node has the log: killing another
+     * master in that window leaves Raft without a majority (seen in HaFailoverIT). Hazelcast has no
+     * public API for this, so it reads the internal Raft service.
+     */
+    private boolean localRaftNodeVotes(CPGroupId id) {
+        if (!(hazelcast instanceof HazelcastInstanceProxy proxy)) {
+            return true;
+        }
+        RaftService raft = proxy.getOriginal().node.getNodeEngine().getService(RaftService.SERVICE_NAME);
+        RaftNode node = raft.getRaftNode(id);
+        return node != null && node.getStatus() == RaftNodeStatus.ACTIVE && node.getLeader() != null
+                && node.getCommittedMembers().contains(node.getLocalMember());
     }
 
     private boolean everyGroupFull(CPSubsystemManagementService management)
