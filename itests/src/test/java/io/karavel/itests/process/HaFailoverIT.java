@@ -129,7 +129,7 @@ public class HaFailoverIT {
             assertTrue("a create on the resumed old leader answered " + direct.status() + ": " + direct.body(),
                     direct.status() == 201 || direct.status() == 503);
 
-            Poll.until(REJOIN_TIMEOUT, masters.name(old) + " a follower of a newer term", () -> masters.cluster(old)
+            masters.untilOrDescribe(REJOIN_TIMEOUT, masters.name(old) + " a follower of a newer term", () -> masters.cluster(old)
                     .map(c -> c.path("localRole").asText().equals("FOLLOWER") && c.path("term").asLong() > oldTerm)
                     .orElse(false));
             // it must stay one: a resumed master has no reason to take the leadership back

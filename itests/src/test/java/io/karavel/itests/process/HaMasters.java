@@ -257,7 +257,8 @@ final class HaMasters implements AutoCloseable {
         return text.toString();
     }
 
-    private void untilOrDescribe(Duration timeout, String what, java.util.function.BooleanSupplier condition) {
+    /** Polls until the condition holds; on time-out the failure describes every master. */
+    void untilOrDescribe(Duration timeout, String what, java.util.function.BooleanSupplier condition) {
         try {
             Poll.until(timeout, what, condition);
         } catch (AssertionError e) {

@@ -31,9 +31,11 @@ final class HaWatch implements AutoCloseable {
 
     /**
      * One watch event as received: its type, object name and resourceVersion, which master sent
-     * it, on which of the watch's connections (1, 2, ...), resumed after which resourceVersion.
+     * it, on which of the watch's connections (1, 2, ...), resumed after which resourceVersion, and
+     * when (to match it with the masters' logs).
      */
-    record Event(String type, String name, long resourceVersion, int master, int connection, long resumedAfter) {}
+    record Event(String type, String name, long resourceVersion, int master, int connection, long resumedAfter,
+            java.time.LocalTime received) {}
 
     private final List<String> apiUrls;
     private final ObjectMapper json = new ObjectMapper();
@@ -81,7 +83,8 @@ final class HaWatch implements AutoCloseable {
             s.connect(new InetSocketAddress(api.getHost(), api.getPort()), 2_000);
             s.setSoTimeout(SILENCE_MILLIS);
             OutputStream out = s.getOutputStream();
-            out.write(("GET /api/v1/namespaces/default/configmaps?watch=1&resourceVersion=" + lastResourceVersion
+            long resumedAfter = lastResourceVersion;
+            out.write(("GET /api/v1/namespaces/default/configmaps?watch=1&resourceVersion=" + resumedAfter
                     + " HTTP/1.0\r\nHost: " + api.getHost() + "\r\nAccept: application/json\r\n\r\n")
                     .getBytes(StandardCharsets.US_ASCII));
             out.flush();
@@ -96,7 +99,6 @@ final class HaWatch implements AutoCloseable {
                 // headers: nothing needed
             }
             int connection = connections.incrementAndGet();
-            long resumedAfter = lastResourceVersion;
             for (String line = in.readLine(); line != null && running; line = in.readLine()) {
                 if (!line.isBlank()) {
                     accept(master, connection, resumedAfter, json.readTree(line));
@@ -118,7 +120,7 @@ final class HaWatch implements AutoCloseable {
         long resourceVersion = object.at("/metadata/resourceVersion").asLong();
         if (!type.equals("BOOKMARK")) {
             events.add(new Event(type, object.at("/metadata/name").asText(), resourceVersion, master, connection,
-                    resumedAfter));
+                    resumedAfter, java.time.LocalTime.now()));
         }
         if (resourceVersion > lastResourceVersion) {
             lastResourceVersion = resourceVersion;
