@@ -2,6 +2,7 @@ package io.karavel.itests.process;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.karavel.testing.FreePorts;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -54,7 +55,7 @@ final class HaMasters implements AutoCloseable {
         for (int i = 0; i < count; i++) {
             masters.add(KaravelProcess.fromFreshCopy(testName + "-" + (i + 1), "master"));
             names.add("karavel-" + (i + 1));
-            clusterPorts.add(KaravelProcess.freePort());
+            clusterPorts.add(FreePorts.next());
         }
         String memberList = clusterPorts.stream().map(p -> "127.0.0.1:" + p).collect(Collectors.joining(","));
         String apiUrls = masters.stream().map(KaravelProcess::apiUrl).collect(Collectors.joining(","));

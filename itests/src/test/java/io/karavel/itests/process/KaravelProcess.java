@@ -1,8 +1,8 @@
 package io.karavel.itests.process;
 
+import io.karavel.testing.FreePorts;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -14,9 +14,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * One Karavel distribution started as a real operating-system process, the way a user runs it:
@@ -26,12 +23,6 @@ import java.util.concurrent.ConcurrentHashMap;
  * process tree by pid, never by name.
  */
 final class KaravelProcess implements AutoCloseable {
-    private static final int FIRST_TEST_PORT = 20000;
-    private static final int LAST_TEST_PORT = 32000;
-    private static final Random PORTS = new Random();
-    /** Ports this JVM handed out already: two processes of one test never get the same one. */
-    private static final Set<Integer> HANDED_OUT = ConcurrentHashMap.newKeySet();
-
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(180);
 
     private final Path home;
@@ -51,10 +42,10 @@ final class KaravelProcess implements AutoCloseable {
     private KaravelProcess(Path home, String profile) {
         this.home = home;
         this.profile = profile;
-        this.apiPort = freePort();
-        this.sshPort = freePort();
-        this.rmiRegistryPort = freePort();
-        this.rmiServerPort = freePort();
+        this.apiPort = FreePorts.next();
+        this.sshPort = FreePorts.next();
+        this.rmiRegistryPort = FreePorts.next();
+        this.rmiServerPort = FreePorts.next();
     }
 
     /**
@@ -339,26 +330,6 @@ final class KaravelProcess implements AutoCloseable {
     @Override
     public void close() {
         stop();
-    }
-
-    /**
-     * A free loopback port below Linux's ephemeral range (32768 and up). A process restarted by a
-     * test binds its port again; a port from the ephemeral range may meanwhile be the local end of
-     * some outgoing connection (CI saw a restarted master fail to bind its Hazelcast port so).
-     */
-    static int freePort() {
-        for (int attempt = 0; attempt < 200; attempt++) {
-            int port = FIRST_TEST_PORT + PORTS.nextInt(LAST_TEST_PORT - FIRST_TEST_PORT);
-            if (!HANDED_OUT.add(port)) {
-                continue;
-            }
-            try (ServerSocket socket = new ServerSocket(port, 1, java.net.InetAddress.getLoopbackAddress())) {
-                return socket.getLocalPort();
-            } catch (IOException taken) {
-                // in use: try another
-            }
-        }
-        throw new IllegalStateException("no free port in " + FIRST_TEST_PORT + "-" + LAST_TEST_PORT);
     }
 
     private static void unpack(Path archive, Path home) {

@@ -14,8 +14,7 @@ import io.karavel.api.store.KeyValue;
 import io.karavel.api.store.Watch;
 import io.karavel.api.store.WatchListener;
 import io.karavel.store.mapdb.impl.MapDbStore;
-import java.io.IOException;
-import java.net.ServerSocket;
+import io.karavel.testing.FreePorts;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -41,7 +40,7 @@ class ReplicatedStoreTest {
     @TempDir
     Path dir;
 
-    private final List<Integer> ports = List.of(freePort(), freePort(), freePort());
+    private final List<Integer> ports = List.of(FreePorts.next(), FreePorts.next(), FreePorts.next());
     private final ReplicatedStore[] masters = new ReplicatedStore[3];
 
     @AfterEach
@@ -250,13 +249,5 @@ class ReplicatedStoreTest {
 
     private static byte[] bytes(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
-    }
-
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }
