@@ -687,7 +687,7 @@ final class ReplicatedStore implements Store, LeaderElection, ControlPlane, Auto
                 }
                 LogHead head = readHead();
                 if (head == null) {
-                    role = Role.UNAVAILABLE;
+                    setFollowerRole(Role.UNAVAILABLE);
                     awaitSignal(200);
                     continue;
                 }
@@ -711,9 +711,23 @@ final class ReplicatedStore implements Store, LeaderElection, ControlPlane, Auto
             } catch (RuntimeException e) {
                 if (!closed) {
                     LOG.warn("Following the log failed, retrying: {}", rootMessage(e));
-                    role = Role.UNAVAILABLE;
+                    setFollowerRole(Role.UNAVAILABLE);
                     awaitSignal(1000);
                 }
+            }
+        }
+    }
+
+    /**
+     * Sets the role the follower loop observed, unless this master became the leader meanwhile:
+     * the loop may have been waiting on the log head while {@link #becomeLeader} ran, and only
+     * {@link #stepDown} ends a term (seen in HaFailoverIT: a new leader reported itself FOLLOWER
+     * after a head read that had timed out during its take-over).
+     */
+    private void setFollowerRole(Role observed) {
+        synchronized (applyLock) {
+            if (role != Role.LEADER) {
+                role = observed;
             }
         }
     }
