@@ -1,8 +1,8 @@
 package io.karavel.bench;
 
+import io.karavel.testing.FreePorts;
+import io.karavel.testing.ProcessTree;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -12,9 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -27,7 +25,7 @@ final class BenchMaster {
     private final String name;
     private final Path home;
     private final Path pidFile;
-    private final int apiPort = freePort();
+    private final int apiPort = FreePorts.next();
     private final Map<String, String> environment = new LinkedHashMap<>();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private Process process;
@@ -36,11 +34,11 @@ final class BenchMaster {
         this.name = name;
         this.home = home;
         this.pidFile = pidFile;
-        int rmiRegistry = freePort();
-        int rmiServer = freePort();
+        int rmiRegistry = FreePorts.next();
+        int rmiServer = FreePorts.next();
         environment.put("KARAVEL_API_PORT", Integer.toString(apiPort));
         environment.put("KARAVEL_KUBELET_PORT", "0");
-        environment.put("ORG_APACHE_KARAF_SHELL_SSHPORT", Integer.toString(freePort()));
+        environment.put("ORG_APACHE_KARAF_SHELL_SSHPORT", Integer.toString(FreePorts.next()));
         environment.put("ORG_APACHE_KARAF_MANAGEMENT_RMIREGISTRYPORT", Integer.toString(rmiRegistry));
         environment.put("ORG_APACHE_KARAF_MANAGEMENT_RMISERVERPORT", Integer.toString(rmiServer));
         environment.put("ORG_APACHE_KARAF_MANAGEMENT_SERVICEURL",
@@ -125,9 +123,7 @@ final class BenchMaster {
         if (process == null) {
             return;
         }
-        List<ProcessHandle> tree = tree();
-        tree.forEach(ProcessHandle::destroyForcibly);
-        tree.forEach(p -> p.onExit().join());
+        ProcessTree.kill(process);
         process = null;
     }
 
@@ -136,30 +132,7 @@ final class BenchMaster {
         if (process == null) {
             return;
         }
-        List<ProcessHandle> tree = tree();
-        tree.forEach(ProcessHandle::destroy);
-        for (ProcessHandle p : tree) {
-            try {
-                p.onExit().get(60, java.util.concurrent.TimeUnit.SECONDS);
-            } catch (Exception e) {
-                p.destroyForcibly();
-            }
-        }
+        ProcessTree.stop(process, Duration.ofSeconds(60));
         process = null;
-    }
-
-    private List<ProcessHandle> tree() {
-        List<ProcessHandle> tree = new ArrayList<>();
-        process.toHandle().descendants().forEach(tree::add);
-        tree.add(process.toHandle());
-        return tree;
-    }
-
-    static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 }

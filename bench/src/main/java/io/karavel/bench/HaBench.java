@@ -2,6 +2,7 @@ package io.karavel.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.karavel.testing.FreePorts;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -144,7 +145,7 @@ public final class HaBench {
         List<Integer> ports = new ArrayList<>();
         for (int m = 0; m < count; m++) {
             masters.add(started(BenchMaster.unpack(work, "karavel-" + (m + 1), archive)));
-            ports.add(BenchMaster.freePort());
+            ports.add(FreePorts.next());
         }
         String members = ports.stream().map(p -> "127.0.0.1:" + p).collect(Collectors.joining(","));
         String apiUrls = masters.stream().map(BenchMaster::apiUrl).collect(Collectors.joining(","));

@@ -1,6 +1,7 @@
 package io.karavel.itests.process;
 
 import io.karavel.testing.FreePorts;
+import io.karavel.testing.ProcessTree;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -232,9 +233,7 @@ final class KaravelProcess implements AutoCloseable {
         if (process == null) {
             return;
         }
-        List<ProcessHandle> tree = processTree();
-        tree.forEach(ProcessHandle::destroyForcibly);
-        tree.forEach(p -> p.onExit().join());
+        ProcessTree.kill(process);
         process = null;
     }
 
@@ -282,7 +281,7 @@ final class KaravelProcess implements AutoCloseable {
             throw new IllegalStateException("not running");
         }
         List<String> command = new ArrayList<>(List.of("kill", "-" + signal));
-        processTree().forEach(p -> command.add(Long.toString(p.pid())));
+        ProcessTree.of(process).forEach(p -> command.add(Long.toString(p.pid())));
         try {
             Process kill = new ProcessBuilder(command).inheritIO().start();
             if (!kill.waitFor(10, java.util.concurrent.TimeUnit.SECONDS) || kill.exitValue() != 0) {
@@ -308,23 +307,8 @@ final class KaravelProcess implements AutoCloseable {
         if (process == null) {
             return;
         }
-        List<ProcessHandle> tree = processTree();
-        tree.forEach(ProcessHandle::destroy);
-        for (ProcessHandle p : tree) {
-            try {
-                p.onExit().get(60, java.util.concurrent.TimeUnit.SECONDS);
-            } catch (Exception e) {
-                p.destroyForcibly();
-            }
-        }
+        ProcessTree.stop(process, Duration.ofSeconds(60));
         process = null;
-    }
-
-    private List<ProcessHandle> processTree() {
-        List<ProcessHandle> tree = new ArrayList<>();
-        process.toHandle().descendants().forEach(tree::add);
-        tree.add(process.toHandle());
-        return tree;
     }
 
     @Override
