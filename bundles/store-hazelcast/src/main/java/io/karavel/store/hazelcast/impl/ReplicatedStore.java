@@ -1,5 +1,6 @@
 package io.karavel.store.hazelcast.impl;
 
+import com.hazelcast.cluster.Address;
 import com.hazelcast.cluster.Member;
 import com.hazelcast.cluster.MembershipEvent;
 import com.hazelcast.cluster.MembershipListener;
@@ -47,6 +48,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -146,7 +148,7 @@ final class ReplicatedStore implements Store, LeaderElection, ControlPlane, Auto
     /** The log generation this replica follows (mirrors the generation file). */
     private volatile String followedGeneration = "";
     private volatile boolean closed;
-    /** This master sits in every Raft group (see {@link #claimCpSeat}). */
+    /** This master votes in every Raft group (see {@link #claimCpSeat}). */
     private volatile boolean cpSeated;
     private final java.util.concurrent.atomic.AtomicInteger snapshotsInstalled = new java.util.concurrent.atomic.AtomicInteger();
 
@@ -210,8 +212,8 @@ final class ReplicatedStore implements Store, LeaderElection, ControlPlane, Auto
     }
 
     /**
-     * Starts this master's Hazelcast member, retrying while its port is still held (a previous
-     * activation of this component in the same JVM may still be leaving). Null once closed.
+     * Starts this master's Hazelcast member, retrying while its port is still held (by a member
+     * of a previous activation that is leaving, or by some outgoing connection). Null once closed.
      */
     private HazelcastInstance newInstanceRetrying() {
         for (int attempt = 1; !closed; attempt++) {
@@ -700,7 +702,7 @@ final class ReplicatedStore implements Store, LeaderElection, ControlPlane, Auto
                         position(head);
                     }
                     progressed = applyAvailable(head);
-                    // A restarted master is a follower only once it holds its CP seat again: until
+                    // A restarted master is a follower only once it votes in every Raft group: until
                     // then Raft runs one member short and the next death may leave no majority.
                     role = !leaderAlive(head) ? Role.UNAVAILABLE
                             : nextSeq >= head.nextSeq() && cpSeated ? Role.FOLLOWER : Role.CATCHING_UP;
@@ -853,7 +855,7 @@ final class ReplicatedStore implements Store, LeaderElection, ControlPlane, Auto
     }
 
     private Set<String> liveMemberNames() {
-        Set<String> names = new java.util.HashSet<>();
+        Set<String> names = new HashSet<>();
         HazelcastInstance instance = hazelcast;
         if (instance != null) {
             for (Member member : instance.getCluster().getMembers()) {
@@ -946,7 +948,7 @@ final class ReplicatedStore implements Store, LeaderElection, ControlPlane, Auto
                 }
                 // A promoted CP member's UUID is not its cluster member's: match by address, this
                 // master's own left out (its previous incarnation's seat is the one to take).
-                Set<com.hazelcast.cluster.Address> live = new java.util.HashSet<>();
+                Set<Address> live = new HashSet<>();
                 hazelcast.getCluster().getMembers().stream().filter(m -> !m.localMember())
                         .forEach(m -> live.add(m.getAddress()));
                 for (CPMember cpMember : cpMembers) {
