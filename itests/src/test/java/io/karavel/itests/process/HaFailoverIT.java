@@ -110,6 +110,7 @@ public class HaFailoverIT {
 
             long pausedAt = System.nanoTime();
             masters.pause(old);
+            writer.stopSendingTo(old);
             int newLeader;
             try {
                 newLeader = masters.awaitNewLeader(old, FAILOVER_TIMEOUT);
@@ -119,6 +120,7 @@ public class HaFailoverIT {
                         () -> System.nanoTime() - pausedAt > PAST_CP_SESSION.toNanos());
             } finally {
                 masters.resume(old);
+                writer.resumeSendingTo(old);
             }
             long newTerm = masters.term(newLeader);
             assertTrue("the new leader's term " + newTerm + " > the paused leader's " + oldTerm, newTerm > oldTerm);

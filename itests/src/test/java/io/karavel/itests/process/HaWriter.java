@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
@@ -47,6 +48,8 @@ final class HaWriter implements AutoCloseable {
     private final Map<String, LongAdder> failures = new ConcurrentHashMap<>();
     private final AtomicBoolean writing = new AtomicBoolean(true);
     private final AtomicInteger nextMaster = new AtomicInteger();
+    /** Masters no new create is sent to (see {@link #stopSendingTo}). */
+    private final Set<Integer> avoided = ConcurrentHashMap.newKeySet();
     private ExecutorService pool;
 
     /** @param prefix names are {@code prefix-<thread>-<n>}: unique per writer */
@@ -67,7 +70,7 @@ final class HaWriter implements AutoCloseable {
 
     private void writeUntilStopped(int thread) {
         for (int n = 0; writing.get(); n++) {
-            int master = Math.floorMod(nextMaster.getAndIncrement(), apiUrls.size());
+            int master = nextMaster();
             String name = prefix + "-" + thread + "-" + n;
             try {
                 Outcome outcome = create(apiUrls.get(master), name);
@@ -88,6 +91,30 @@ final class HaWriter implements AutoCloseable {
             // no leader yet, or that master is down: the next master, after a breath (not a hot loop)
             Poll.pause();
         }
+    }
+
+    /** The next master in turn, passing over the avoided ones (unless every one is). */
+    private int nextMaster() {
+        int master = Math.floorMod(nextMaster.getAndIncrement(), apiUrls.size());
+        for (int tried = 1; avoided.contains(master) && tried < apiUrls.size(); tried++) {
+            master = Math.floorMod(nextMaster.getAndIncrement(), apiUrls.size());
+        }
+        return master;
+    }
+
+    /**
+     * Sends no new create to {@code master}, as a client whose health check marked it down would.
+     * A frozen master's kernel still accepts connections but nothing answers, so without this
+     * every writer thread in turn waits out the request timeout there, and the writes measure
+     * the client's timeout instead of the control plane. Creates already sent there still count.
+     */
+    void stopSendingTo(int master) {
+        avoided.add(master);
+    }
+
+    /** Undoes {@link #stopSendingTo}. */
+    void resumeSendingTo(int master) {
+        avoided.remove(master);
     }
 
     private void count(String failure) {
