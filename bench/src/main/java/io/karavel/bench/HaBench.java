@@ -5,9 +5,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.karavel.testing.FreePorts;
 import java.io.IOException;
 import java.net.URI;
+import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -359,11 +361,7 @@ public final class HaBench {
             return revisions.size() == 1 && !revisions.contains(-1L);
         });
         for (BenchMaster master : masters) {
-            Set<String> present = new HashSet<>();
-            HttpResponse<String> list = HTTP.send(HttpRequest.newBuilder(URI.create(master.apiUrl()
-                    + "/api/v1/namespaces/default/configmaps")).timeout(Duration.ofSeconds(60)).build(),
-                    HttpResponse.BodyHandlers.ofString());
-            JSON.readTree(list.body()).path("items").forEach(i -> present.add(i.at("/metadata/name").asText()));
+            Set<String> present = configMapNames(master);
             long lost = acknowledged.stream().filter(n -> !present.contains(n)).count();
             losses.add(master.name() + ": " + lost);
         }
@@ -408,6 +406,25 @@ public final class HaBench {
 
     private static Optional<Long> term(BenchMaster master) {
         return cluster(master).map(c -> c.path("term").asLong());
+    }
+
+    /**
+     * The names of the ConfigMaps in namespace default on {@code master}, listed in pages: 20 kills
+     * leave some 60,000-70,000 of them (about 70 MB as one response, which failed once here).
+     */
+    private static Set<String> configMapNames(BenchMaster master) throws IOException, InterruptedException {
+        Set<String> names = new HashSet<>();
+        String next = "";
+        do {
+            String url = master.apiUrl() + "/api/v1/namespaces/default/configmaps?limit=2000"
+                    + (next.isEmpty() ? "" : "&continue=" + URLEncoder.encode(next, StandardCharsets.UTF_8));
+            HttpResponse<String> page = HTTP.send(HttpRequest.newBuilder(URI.create(url))
+                    .timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofString());
+            JsonNode list = JSON.readTree(page.body());
+            list.path("items").forEach(i -> names.add(i.at("/metadata/name").asText()));
+            next = list.at("/metadata/continue").asText("");
+        } while (!next.isEmpty());
+        return names;
     }
 
     private static Optional<JsonNode> cluster(BenchMaster master) {

@@ -539,15 +539,24 @@ final class ReplicatedStore implements Store, LeaderElection, ControlPlane, Auto
      */
     private void leaderLeft(Member gone, int attempt) {
         LogHead head = lastHead;
-        if (head == null || !gone.getUuid().toString().equals(head.leaderUuid()) || closed || !inMajority()
-                || System.nanoTime() - lastHeadReadNanos > TimeUnit.SECONDS.toNanos(3)) {
+        if (head == null || !gone.getUuid().toString().equals(head.leaderUuid()) || closed) {
+            return;
+        }
+        // Otherwise the session is left to expire by itself (its TTL) and failover takes that much
+        // longer: logged, at most once per departure.
+        if (!inMajority() || System.nanoTime() - lastHeadReadNanos > TimeUnit.SECONDS.toNanos(3)) {
             // A master cut off from the majority, or one that was itself paused and sees everyone
             // "leave" as it resumes, must not depose the leader the majority still has.
+            LOG.info("Leaving the departed leader {}'s CP session to expire: this master {}", head.leaderName(),
+                    inMajority() ? "has not read the log head for 3 s" : "is not in a majority");
             return;
         }
         if (!majorityAgreesGone(gone)) {
             if ((attempt + 1) * LEAVE_RECHECK_MILLIS < settings.sessionTtl().toMillis() && !closed) {
                 leadership.schedule(() -> leaderLeft(gone, attempt + 1), LEAVE_RECHECK_MILLIS, TimeUnit.MILLISECONDS);
+            } else {
+                LOG.info("Leaving the departed leader {}'s CP session to expire: no majority of masters agreed"
+                        + " that it left", head.leaderName());
             }
             return;
         }
