@@ -9,9 +9,11 @@
 #      and max; Kubernetes' lease-based failover takes about 15-20 s). At the end every master is
 #      checked to hold every acknowledged create.
 # Usage: bench/run-ha-bench.sh [--kills 20] [--writers 1,8] [--seconds 15] [--masters 3] [--settle 10]
-#                              [--keep]
+#                              [--heap 1g] [--keep]
 #   --kills 0 skips the failovers; --seconds 0 the throughput rows; --settle: seconds between the
-#   killed master being ready again and the next kill; --keep: keep the masters' homes (logs).
+#   killed master being ready again and the next kill; --heap: each master's maximum heap (20 kills
+#   leave 60,000-70,000 ConfigMaps of 1 KiB, more than the default 512m holds); --keep: keep the
+#   masters' homes (logs).
 # Needs the distribution built (karaf-dist/target/karavel-*.tar.gz, with store-hazelcast); each
 # master runs from its own unpacked copy in a temp directory, with free ports; the benchmark kills
 # them by pid (pids in $work/pids, which the cleanup below also stops).
@@ -24,6 +26,7 @@ writers=1,8
 seconds=15
 masters=3
 settle=10
+heap=1g
 keep=0
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -32,6 +35,7 @@ while [ $# -gt 0 ]; do
     --seconds) seconds=$2; shift 2 ;;
     --masters) masters=$2; shift 2 ;;
     --settle) settle=$2; shift 2 ;;
+    --heap) heap=$2; shift 2 ;;
     --keep) keep=1; shift ;;
     *) echo "unknown argument $1" >&2; exit 2 ;;
   esac
@@ -68,5 +72,5 @@ echo "# $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores ($(grep -m1 'model name
 echo "# $(java -version 2>&1 | head -1); distribution $(basename "$archive")"
 
 java -Xmx512m -cp "$classpath" io.karavel.bench.HaBench --archive "$archive" --work "$work" \
-  --masters "$masters" --kills "$kills" --writers "$writers" --seconds "$seconds" --settle-seconds "$settle"
+  --masters "$masters" --kills "$kills" --writers "$writers" --seconds "$seconds" --settle-seconds "$settle" --heap "$heap"
 failed=0

@@ -544,11 +544,12 @@ final class ReplicatedStore implements Store, LeaderElection, ControlPlane, Auto
         }
         // Otherwise the session is left to expire by itself (its TTL) and failover takes that much
         // longer: logged, at most once per departure.
-        if (!inMajority() || System.nanoTime() - lastHeadReadNanos > TimeUnit.SECONDS.toNanos(3)) {
+        boolean inMajority = inMajority();
+        if (!inMajority || System.nanoTime() - lastHeadReadNanos > TimeUnit.SECONDS.toNanos(3)) {
             // A master cut off from the majority, or one that was itself paused and sees everyone
             // "leave" as it resumes, must not depose the leader the majority still has.
             LOG.info("Leaving the departed leader {}'s CP session to expire: this master {}", head.leaderName(),
-                    inMajority() ? "has not read the log head for 3 s" : "is not in a majority");
+                    inMajority ? "has not read the log head for 3 s" : "is not in a majority");
             return;
         }
         if (!majorityAgreesGone(gone)) {
