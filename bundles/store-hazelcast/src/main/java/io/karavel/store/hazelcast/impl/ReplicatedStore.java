@@ -116,6 +116,13 @@ final class ReplicatedStore implements Store, LeaderElection, ControlPlane, Auto
     private final CopyOnWriteArrayList<Consumer<Boolean>> leadershipListeners = new CopyOnWriteArrayList<>();
     private final ScheduledExecutorService leadership = Executors.newSingleThreadScheduledExecutor(
             runnable -> daemon(runnable, "karavel-ha-leadership"));
+    /**
+     * Handles a departed leader: its own thread, because a leadership tick can block for seconds
+     * (trying the lock, reading the head while Raft elects) and the departed leader's CP session
+     * must be closed before it expires by itself, or failover waits for the session TTL.
+     */
+    private final ScheduledExecutorService departures = Executors.newSingleThreadScheduledExecutor(
+            runnable -> daemon(runnable, "karavel-ha-departures"));
     private final ScheduledExecutorService reporter = Executors.newSingleThreadScheduledExecutor(
             runnable -> daemon(runnable, "karavel-ha-reporter"));
     private final Thread follower = daemon(this::followLoop, "karavel-ha-follower");
@@ -191,7 +198,8 @@ final class ReplicatedStore implements Store, LeaderElection, ControlPlane, Auto
                 @Override
                 public void memberRemoved(MembershipEvent event) {
                     if (!closed) {
-                        leadership.execute(() -> leaderLeft(event.getMember(), 0));
+                        long leftAt = System.nanoTime();
+                        departures.execute(() -> leaderLeft(event.getMember(), 0, leftAt));
                     }
                     signal();
                 }
@@ -537,10 +545,24 @@ final class ReplicatedStore implements Store, LeaderElection, ControlPlane, Auto
      * Retried every {@link #LEAVE_RECHECK_MILLIS} until a majority agrees it is gone or its session
      * would have expired anyway.
      */
-    private void leaderLeft(Member gone, int attempt) {
+    private void leaderLeft(Member gone, int attempt, long leftAtNanos) {
         LogHead head = lastHead;
-        if (head == null || !gone.getUuid().toString().equals(head.leaderUuid()) || closed) {
+        if (head == null || closed) {
             return;
+        }
+        long sinceMillis = (System.nanoTime() - leftAtNanos) / 1_000_000;
+        if (!gone.getUuid().toString().equals(head.leaderUuid())) {
+            if (attempt > 0 || sinceMillis > 1_000) {
+                // the departed leader's CP session expired and the lock went to another master
+                // before this one closed the session (not agreed yet, or handled late)
+                LOG.info("Master {} took the leader lock {} ms after the departure, before this master closed the"
+                        + " departed leader's CP session", head.leaderName(), sinceMillis);
+            }
+            return;
+        }
+        if (attempt == 0 && sinceMillis > 1_000) {
+            LOG.info("Handling the departure of leader {} {} ms after it left (this master was busy)",
+                    head.leaderName(), sinceMillis);
         }
         // Otherwise the session is left to expire by itself (its TTL) and failover takes that much
         // longer: logged, at most once per departure.
@@ -552,9 +574,10 @@ final class ReplicatedStore implements Store, LeaderElection, ControlPlane, Auto
                     inMajority ? "has not read the log head for 3 s" : "is not in a majority");
             return;
         }
-        if (!majorityAgreesGone(gone)) {
+        if (!majorityAgreesGone(gone, attempt == 0)) {
             if ((attempt + 1) * LEAVE_RECHECK_MILLIS < settings.sessionTtl().toMillis() && !closed) {
-                leadership.schedule(() -> leaderLeft(gone, attempt + 1), LEAVE_RECHECK_MILLIS, TimeUnit.MILLISECONDS);
+                departures.schedule(() -> leaderLeft(gone, attempt + 1, leftAtNanos), LEAVE_RECHECK_MILLIS,
+                        TimeUnit.MILLISECONDS);
             } else {
                 LOG.info("Leaving the departed leader {}'s CP session to expire: no majority of masters agreed"
                         + " that it left", head.leaderName());
@@ -582,9 +605,9 @@ final class ReplicatedStore implements Store, LeaderElection, ControlPlane, Auto
     /**
      * Whether a majority of the masters, this one included, no longer see the member. A master
      * resumed from a pause sees the others leave one by one; the masters it can still ask do not
-     * agree, so it leaves the lock alone.
+     * agree, so it leaves the lock alone. {@code explain}: log each master that did not agree.
      */
-    private boolean majorityAgreesGone(Member gone) {
+    private boolean majorityAgreesGone(Member gone, boolean explain) {
         int agreeing = 1;
         for (Member other : hazelcast.getCluster().getMembers()) {
             if (other.localMember() || other.getUuid().equals(gone.getUuid())) {
@@ -593,12 +616,16 @@ final class ReplicatedStore implements Store, LeaderElection, ControlPlane, Auto
             try {
                 if (!executor.submitToMember(new MemberPresence(gone.getUuid()), other).get(1, TimeUnit.SECONDS)) {
                     agreeing++;
+                } else if (explain) {
+                    LOG.info("Master {} still sees the departed leader", leaderName(other));
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return false;
             } catch (ExecutionException | TimeoutException | RuntimeException e) {
-                LOG.debug("Master {} did not say whether the leader left: {}", leaderName(other), rootMessage(e));
+                if (explain) {
+                    LOG.info("Master {} did not say whether the leader left: {}", leaderName(other), rootMessage(e));
+                }
             }
         }
         return agreeing >= settings.majority();
@@ -1184,6 +1211,7 @@ final class ReplicatedStore implements Store, LeaderElection, ControlPlane, Auto
             stepDown("this master is stopping");
         }
         leadership.shutdown();
+        departures.shutdownNow();
         reporter.shutdown();
         try {
             // the starter terminates a member it creates from now on; wait so the port is free
