@@ -557,6 +557,9 @@ final class ReplicatedStore implements Store, LeaderElection, ControlPlane, Auto
                 // before this one closed the session (not agreed yet, or handled late)
                 LOG.info("Master {} took the leader lock {} ms after the departure, before this master closed the"
                         + " departed leader's CP session", head.leaderName(), sinceMillis);
+            } else {
+                LOG.info("Master {} left; the log head last read here {} ms ago names {} as the leader",
+                        gone.getAddress(), (System.nanoTime() - lastHeadReadNanos) / 1_000_000, head.leaderName());
             }
             return;
         }
