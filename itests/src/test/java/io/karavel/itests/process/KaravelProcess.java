@@ -165,7 +165,9 @@ final class KaravelProcess implements AutoCloseable {
                     throw new IllegalStateException("Karavel exited with " + process.exitValue()
                             + "; see " + home.resolve("console.log"));
                 }
-                return process.toHandle().descendants().anyMatch(p -> p.info().command().map(c -> c.endsWith("/java")).orElse(false));
+                // bin/karavel and bin/karaf exec the JVM, so the process itself becomes java (its
+                // descendants only ever include bin/karaf's short-lived `java -version` probe).
+                return process.info().command().map(c -> c.endsWith("/java")).orElse(false);
             });
             return this;
         }
@@ -240,7 +242,7 @@ final class KaravelProcess implements AutoCloseable {
     /**
      * {@code kill -9} of the JVM alone, as a crash of the node agent would: processes the JVM
      * started and that outlive it (pods of the process runtime, podman's containers) are left
-     * running. The launcher exits with it.
+     * running.
      */
     void killJvm() {
         if (process == null) {
@@ -249,7 +251,6 @@ final class KaravelProcess implements AutoCloseable {
         ProcessHandle jvm = jvm();
         jvm.destroyForcibly();
         jvm.onExit().join();
-        process.toHandle().onExit().join();
         process = null;
     }
 
@@ -258,7 +259,7 @@ final class KaravelProcess implements AutoCloseable {
         return process != null && process.isAlive();
     }
 
-    /** The JVM's pid (bin/karavel execs it; else the launcher's). */
+    /** The JVM's pid. */
     long pid() {
         if (process == null) {
             throw new IllegalStateException("not running");
@@ -295,11 +296,9 @@ final class KaravelProcess implements AutoCloseable {
         }
     }
 
+    /** bin/karavel execs bin/karaf, which execs the JVM: the launched process is the JVM. */
     private ProcessHandle jvm() {
-        return process.toHandle().descendants()
-                .filter(p -> p.info().command().map(c -> c.endsWith("/java")).orElse(false))
-                .findFirst()
-                .orElse(process.toHandle());
+        return process.toHandle();
     }
 
     /** Graceful stop (SIGTERM to the tree), then {@code kill -9} whatever is left after 60 s. */
