@@ -423,9 +423,10 @@ final class ServiceProxy implements ServiceDirectory, AutoCloseable {
     }
 
     private void unbind(Frontend frontend, Channel channel) {
-        listening.remove(frontend);
         // the listening socket only: accepted connections live on until their endpoint goes
         channel.close().awaitUninterruptibly();
+        // only now: until the socket is closed, a client may still connect (and then be reset)
+        listening.remove(frontend);
         LOG.debug("service proxy: stopped listening on {}", frontend);
     }
 

@@ -47,9 +47,8 @@ final class TcpRelay extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-        // this channel drained what the peer sent: the peer may read again
-        // (a peer whose input has ended has nothing left to read: switching reads on again would
-        // fail on epoll, whose registration of the input is gone)
+        // this channel drained what the peer sent: the peer may read again (unless its input
+        // has ended: then it has nothing left to read)
         if (ctx.channel().isWritable() && peer.isActive() && !((DuplexChannel) peer).isInputShutdown()) {
             peer.config().setAutoRead(true);
         }

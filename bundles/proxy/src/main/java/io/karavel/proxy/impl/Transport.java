@@ -4,9 +4,8 @@ import io.netty.bootstrap.AbstractBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.ServerChannel;
-import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.nio.NioChannelOption;
 import io.netty.channel.socket.nio.NioDatagramChannel;
@@ -60,7 +59,7 @@ final class Transport implements AutoCloseable {
         } else {
             LOG.info("service proxy: NIO transport, {} event loop(s)", threads);
         }
-        return new Transport(new MultiThreadIoEventLoopGroup(threads, threadFactory, NioIoHandler.newFactory()),
+        return new Transport(new NioEventLoopGroup(threads, threadFactory),
                 NioServerSocketChannel.class, NioSocketChannel.class, NioDatagramChannel.class,
                 NioChannelOption.of(StandardSocketOptions.SO_REUSEPORT), "nio");
     }

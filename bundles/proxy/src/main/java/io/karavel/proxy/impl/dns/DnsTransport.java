@@ -4,10 +4,9 @@ import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.IoEventLoopGroup;
 import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.epoll.EpollDatagramChannel;
-import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollEventLoopGroup;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.socket.nio.NioChannelOption;
@@ -26,7 +25,7 @@ final class DnsTransport {
     private final boolean epoll;
 
     DnsTransport(EventLoopGroup group) {
-        this.epoll = group instanceof IoEventLoopGroup ioGroup && ioGroup.isIoType(EpollIoHandler.class);
+        this.epoll = group instanceof EpollEventLoopGroup;
     }
 
     /**

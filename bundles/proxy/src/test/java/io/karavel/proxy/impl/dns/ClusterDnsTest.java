@@ -8,10 +8,9 @@ import io.karavel.proxy.impl.dns.ServiceDirectory.EndpointRecord;
 import io.karavel.proxy.impl.dns.ServiceDirectory.PortRecord;
 import io.karavel.proxy.impl.dns.ServiceDirectory.ServiceRecord;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.Epoll;
-import io.netty.channel.epoll.EpollIoHandler;
-import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.epoll.EpollEventLoopGroup;
+import io.netty.channel.nio.NioEventLoopGroup;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.net.DatagramPacket;
@@ -79,7 +78,7 @@ class ClusterDnsTest {
 
     @BeforeAll
     static void startLoops() {
-        group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
+        group = new NioEventLoopGroup(2);
     }
 
     @AfterAll
@@ -492,7 +491,7 @@ class ClusterDnsTest {
     @Test
     void runsOnEpollAndSharesItsPortWithAnotherServer() throws Exception {
         Assumptions.assumeTrue(Epoll.isAvailable(), "the epoll transport is not available here");
-        EventLoopGroup epoll = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
+        EventLoopGroup epoll = new EpollEventLoopGroup(1);
         try {
             InetAddress address = randomLoopback();
             int port = ThreadLocalRandom.current().nextInt(20000, 60000);
