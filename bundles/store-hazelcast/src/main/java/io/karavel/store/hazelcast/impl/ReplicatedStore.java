@@ -125,6 +125,9 @@ final class ReplicatedStore implements Store, LeaderElection, ControlPlane, Auto
             runnable -> daemon(runnable, "karavel-ha-departures"));
     private final ScheduledExecutorService reporter = Executors.newSingleThreadScheduledExecutor(
             runnable -> daemon(runnable, "karavel-ha-reporter"));
+    /** Repairs Raft snapshots installed from another master (see {@link InstalledSnapshotRefresher}). */
+    private final ScheduledExecutorService snapshots = Executors.newSingleThreadScheduledExecutor(
+            runnable -> daemon(runnable, "karavel-ha-snapshots"));
     private final Thread follower = daemon(this::followLoop, "karavel-ha-follower");
     private final Thread starter = daemon(this::startCluster, "karavel-ha-start");
     /** Signalled when a log entry arrives or the role changes; the follower waits on it. */
@@ -211,6 +214,10 @@ final class ReplicatedStore implements Store, LeaderElection, ControlPlane, Auto
             follower.start();
             leadership.scheduleWithFixedDelay(this::leadershipTick, 0, 200, TimeUnit.MILLISECONDS);
             reporter.scheduleWithFixedDelay(this::reportTick, 0, 1, TimeUnit.SECONDS);
+            if (instance instanceof HazelcastInstanceProxy proxy) {
+                InstalledSnapshotRefresher refresher = new InstalledSnapshotRefresher(proxy.getOriginal().node.getNodeEngine());
+                snapshots.scheduleWithFixedDelay(refresher::refreshAll, 0, 250, TimeUnit.MILLISECONDS);
+            }
         } catch (RuntimeException e) {
             if (!closed) {
                 LOG.error("Master {} could not start its Hazelcast member; it serves reads only", settings.memberName(), e);
@@ -1216,6 +1223,7 @@ final class ReplicatedStore implements Store, LeaderElection, ControlPlane, Auto
         leadership.shutdown();
         departures.shutdownNow();
         reporter.shutdown();
+        snapshots.shutdown();
         try {
             // the starter terminates a member it creates from now on; wait so the port is free
             starter.join(30_000);
