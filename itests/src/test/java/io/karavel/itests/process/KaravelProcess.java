@@ -248,9 +248,9 @@ final class KaravelProcess implements AutoCloseable {
         if (process == null) {
             return;
         }
-        ProcessHandle jvm = jvm();
-        jvm.destroyForcibly();
-        jvm.onExit().join();
+        // bin/karavel execs bin/karaf, which execs the JVM: the launched process is the JVM
+        process.destroyForcibly();
+        process.onExit().join();
         process = null;
     }
 
@@ -264,7 +264,7 @@ final class KaravelProcess implements AutoCloseable {
         if (process == null) {
             throw new IllegalStateException("not running");
         }
-        return jvm().pid();
+        return process.pid();
     }
 
     /** {@code kill -STOP} of the whole tree: the process freezes, its sockets stay open. */
@@ -294,11 +294,6 @@ final class KaravelProcess implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         }
-    }
-
-    /** bin/karavel execs bin/karaf, which execs the JVM: the launched process is the JVM. */
-    private ProcessHandle jvm() {
-        return process.toHandle();
     }
 
     /** Graceful stop (SIGTERM to the tree), then {@code kill -9} whatever is left after 60 s. */

@@ -1,6 +1,7 @@
 package io.karavel.store.hazelcast.impl;
 
 import static io.karavel.testing.Eventually.eventually;
+import static io.karavel.testing.Eventually.eventuallyGet;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.hazelcast.config.Config;
@@ -73,11 +74,10 @@ class InstalledSnapshotRefresherTest {
                 .toCompletableFuture().get(30, TimeUnit.SECONDS);
         RaftNodeImpl dNode = defaultGroupNode(d);
         eventually("d installed a snapshot of the default group", WAIT,
-                () -> dNode != null && onRaftThread(dNode, n -> n.state().log().snapshotIndex()) > 0);
+                () -> onRaftThread(dNode, n -> n.state().log().snapshotIndex()) > 0);
 
         InstalledSnapshotRefresher refresher = new InstalledSnapshotRefresher(nodeEngine(d));
         SnapshotEntry installed = onRaftThread(dNode, n -> n.state().log().snapshot());
-        refresher.refreshAll();
         eventually("d stored a snapshot of its own", WAIT, () -> {
             refresher.refreshAll();
             return onRaftThread(dNode, n -> n.state().log().snapshot()) != installed;
@@ -134,10 +134,7 @@ class InstalledSnapshotRefresherTest {
         CPGroupId id = member.getCPSubsystem().getCPSubsystemManagementService()
                 .getCPGroup(CPGroup.DEFAULT_GROUP_NAME).toCompletableFuture().get(30, TimeUnit.SECONDS).id();
         RaftService raft = nodeEngine(member).getService(RaftService.SERVICE_NAME);
-        for (int i = 0; i < 300 && raft.getRaftNode(id) == null; i++) {
-            Thread.sleep(100);
-        }
-        return (RaftNodeImpl) raft.getRaftNode(id);
+        return (RaftNodeImpl) eventuallyGet("its Raft node of the default group", WAIT, () -> raft.getRaftNode(id));
     }
 
     /** Raft state is confined to its node's thread. */
